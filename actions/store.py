@@ -1,0 +1,410 @@
+"""The orders database (SQLite through sqlite-utils): schema, demo data and every write.
+
+Every write runs in one `BEGIN IMMEDIATE` transaction that re-reads the rows it is about
+to change, so two conversations racing on one order, or a customer saying "yes" twice,
+can never apply a change twice. `python -m actions.store init|reset` prepares the file.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import os
+import secrets
+import sqlite3
+import sys
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from enum import Enum
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+
+import sqlite_utils
+
+from actions.catalog import VALID_PLANS, payment_method
+from actions.demo_data import DEMO_ORDERS
+
+DEFAULT_DB_PATH = Path(__file__).resolve().parent.parent / "orders.db"
+
+# Guessing protection across conversations: this many wrong phone tails for one order
+# within the window lock self-service for that order (the customer is offered a human).
+LOCK_AFTER_FAILURES = 5
+LOCK_WINDOW = timedelta(hours=1)
+
+_TABLES: Dict[str, Tuple[Dict[str, Any], str]] = {
+    "orders": (
+        {
+            "order_id": str,
+            "phone": str,
+            "status": str,
+            "payment_method": str,
+            "installments": int,
+            "total": float,
+            "items": str,
+            "replaced_by": str,
+            "replaces": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        "order_id",
+    ),
+    "handoff_tickets": (
+        {
+            "ticket_id": str,
+            "order_id": str,
+            "sender_id": str,
+            "reason": str,
+            "status": str,
+            "language": str,
+            "requested_method": str,
+            "transcript": str,
+            "created_at": str,
+            "closed_at": str,
+        },
+        "ticket_id",
+    ),
+    "verification_failures": (
+        {"id": int, "order_id": str, "sender_id": str, "created_at": str},
+        "id",
+    ),
+    "order_audit": (
+        {
+            "id": int,
+            "order_id": str,
+            "old_state": str,
+            "new_state": str,
+            "conversation_id": str,
+            "changed_at": str,
+        },
+        "id",
+    ),
+}
+_INDEXES = [("verification_failures", ["order_id", "created_at"]), ("order_audit", ["order_id"])]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+class Verification(str, Enum):
+    VERIFIED = "verified"
+    WRONG_PHONE = "wrong_phone"
+    UNKNOWN_ORDER = "unknown_order"
+    LOCKED = "locked"
+
+
+class ReorderOutcome(str, Enum):
+    REORDERED = "reordered"
+    ALREADY_REPLACED = "already_replaced"  # a repeated or late "yes": nothing new created
+    NOT_UNPAID = "not_unpaid"  # e.g. paid between the lookup and the "yes"
+    NOT_OWNER = "not_owner"
+    UNKNOWN_ORDER = "unknown_order"
+
+
+@dataclass(frozen=True)
+class Order:
+    order_id: str
+    phone: str
+    status: str
+    payment_method: str
+    installments: int
+    total: float
+    items: Tuple[Dict[str, Any], ...]
+    replaced_by: Optional[str]
+    replaces: Optional[str]
+    created_at: str
+
+    @classmethod
+    def from_row(cls, row: Dict[str, Any]) -> Order:
+        return cls(
+            order_id=row["order_id"],
+            phone=row["phone"],
+            status=row["status"],
+            payment_method=row["payment_method"],
+            installments=int(row["installments"]),
+            total=float(row["total"]),
+            items=tuple(json.loads(row["items"] or "[]")),
+            replaced_by=row.get("replaced_by"),
+            replaces=row.get("replaces"),
+            created_at=row["created_at"],
+        )
+
+    def state(self) -> Dict[str, Any]:
+        """What the audit trail records of an order."""
+        return {
+            "status": self.status,
+            "payment_method": self.payment_method,
+            "installments": self.installments,
+            "replaced_by": self.replaced_by,
+        }
+
+    def belongs_to(self, phone_tail: Any) -> bool:
+        tail = str(phone_tail or "")
+        return len(tail) == 4 and hmac.compare_digest(self.phone[-4:], tail)
+
+
+@dataclass(frozen=True)
+class ReorderResult:
+    outcome: ReorderOutcome
+    order: Optional[Order] = None  # the order as it is after the call
+    replacement: Optional[Order] = None
+
+
+class OrderStore:
+    """One SQLite connection; safe to share between the action server's requests."""
+
+    def __init__(self, path: os.PathLike | str, clock: Callable[[], datetime] = utc_now):
+        self.path = Path(path)
+        self._clock = clock
+        self._lock = threading.RLock()
+        connection = sqlite3.connect(
+            str(self.path), timeout=15, isolation_level=None, check_same_thread=False
+        )
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        connection.execute("PRAGMA foreign_keys=ON")
+        self.db = sqlite_utils.Database(connection)
+        self._prepare()
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- schema and demo data ---------------------------------------------------------
+
+    def _prepare(self) -> None:
+        """Create what is missing; a brand-new database also gets the demo orders."""
+        with self._transaction():
+            is_new = not self.db["orders"].exists()
+            for name, (columns, pk) in _TABLES.items():
+                table = self.db[name]
+                if table.exists():
+                    missing = {c: t for c, t in columns.items() if c not in table.columns_dict}
+                    for column, column_type in missing.items():
+                        table.add_column(column, column_type)
+                else:
+                    table.create(columns, pk=pk, not_null={pk})
+            for name, columns in _INDEXES:
+                self.db[name].create_index(columns, if_not_exists=True)
+            if is_new:
+                self._insert_demo_orders()
+
+    def _insert_demo_orders(self) -> None:
+        self.db["orders"].insert_all(
+            [{**order, "items": json.dumps(order["items"])} for order in DEMO_ORDERS]
+        )
+
+    def reset_demo_data(self) -> None:
+        """Every table back to the demo state, in one transaction."""
+        with self._transaction():
+            for name in _TABLES:
+                self.db.execute(f"DELETE FROM [{name}]")
+            self._insert_demo_orders()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE takes the write lock before the first read, so what a
+        transaction checks cannot change under it (no lost update between processes)."""
+        with self._lock:
+            self.db.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.db.conn.execute("ROLLBACK")
+                raise
+            self.db.conn.execute("COMMIT")
+
+    # -- reads ------------------------------------------------------------------------
+
+    def get_order(self, order_id: str) -> Optional[Order]:
+        rows = list(self.db.query("SELECT * FROM orders WHERE order_id = ?", [str(order_id)]))
+        return Order.from_row(rows[0]) if rows else None
+
+    def recent_failures(self, order_id: str) -> int:
+        since = _iso(self._clock() - LOCK_WINDOW)
+        return self.db.execute(
+            "SELECT COUNT(*) FROM verification_failures WHERE order_id = ? AND created_at >= ?",
+            [order_id, since],
+        ).fetchone()[0]
+
+    def verify_owner(
+        self, order_id: str, phone_tail: str, sender_id: str, count_failure: bool = True
+    ) -> Verification:
+        """Does `phone_tail` match the order's phone? Wrong guesses are recorded per order
+        (unless `count_failure` is off, for a tail carried over from another order)."""
+        order = self.get_order(order_id)
+        if order is None:
+            return Verification.UNKNOWN_ORDER
+        if self.recent_failures(order_id) >= LOCK_AFTER_FAILURES:
+            return Verification.LOCKED
+        if order.belongs_to(phone_tail):
+            return Verification.VERIFIED
+        if not count_failure:
+            return Verification.WRONG_PHONE
+        with self._transaction():
+            self.db["verification_failures"].insert(
+                {"order_id": order_id, "sender_id": sender_id, "created_at": _iso(self._clock())}
+            )
+            failures = self.recent_failures(order_id)
+        return Verification.LOCKED if failures >= LOCK_AFTER_FAILURES else Verification.WRONG_PHONE
+
+    def tickets(self, status: Optional[str] = None) -> List[Dict[str, Any]]:
+        where, params = ("WHERE status = ?", [status]) if status else ("", [])
+        return list(
+            self.db.query(f"SELECT * FROM handoff_tickets {where} ORDER BY created_at DESC", params)
+        )
+
+    # -- writes -----------------------------------------------------------------------
+
+    def cancel_and_reorder(
+        self,
+        order_id: str,
+        phone_tail: str,
+        new_method: str,
+        installments: int,
+        conversation_id: str,
+    ) -> ReorderResult:
+        """Cancel an unpaid order and create the same order with a new payment method.
+
+        Re-checks ownership and status inside the transaction. Safe to repeat: once the
+        order has been replaced, every further call returns the existing replacement.
+        """
+        method = payment_method(new_method)
+        if method is None:
+            raise ValueError(f"unknown payment method {new_method!r}")
+        if installments not in VALID_PLANS or (installments > 1 and not method.allows_installments):
+            raise ValueError(f"{method.code} cannot be paid in {installments} installments")
+
+        with self._transaction():
+            order = self.get_order(order_id)
+            if order is None:
+                return ReorderResult(ReorderOutcome.UNKNOWN_ORDER)
+            if not order.belongs_to(phone_tail):
+                return ReorderResult(ReorderOutcome.NOT_OWNER)
+            if order.replaced_by:
+                return ReorderResult(
+                    ReorderOutcome.ALREADY_REPLACED, order, self.get_order(order.replaced_by)
+                )
+            if order.status != "unpaid":
+                return ReorderResult(ReorderOutcome.NOT_UNPAID, order)
+
+            now = _iso(self._clock())
+            new_id = self._new_order_id()
+            self.db["orders"].insert(
+                {
+                    "order_id": new_id,
+                    "phone": order.phone,
+                    "status": "unpaid",
+                    "payment_method": method.code,
+                    "installments": installments,
+                    "total": order.total,
+                    "items": json.dumps(list(order.items)),
+                    "replaced_by": None,
+                    "replaces": order.order_id,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            self.db["orders"].update(
+                order.order_id, {"status": "cancelled", "replaced_by": new_id, "updated_at": now}
+            )
+            cancelled = self.get_order(order.order_id)
+            replacement = self.get_order(new_id)
+            self._audit(order.order_id, order.state(), cancelled.state(), conversation_id, now)
+            self._audit(new_id, None, replacement.state(), conversation_id, now)
+        return ReorderResult(ReorderOutcome.REORDERED, cancelled, replacement)
+
+    def create_handoff_ticket(
+        self,
+        sender_id: str,
+        reason: str,
+        language: str,
+        order_id: Optional[str] = None,
+        requested_method: Optional[str] = None,
+        transcript: Optional[List[Dict[str, Any]]] = None,
+    ) -> str:
+        """Open a ticket for the human agents and return its number."""
+        with self._transaction():
+            now = self._clock()
+            prefix = f"HT{now:%y%m%d}"
+            issued_today = self.db.execute(
+                "SELECT COUNT(*) FROM handoff_tickets WHERE ticket_id LIKE ?", [prefix + "%"]
+            ).fetchone()[0]
+            ticket_id = f"{prefix}{issued_today + 1:04d}"
+            self.db["handoff_tickets"].insert(
+                {
+                    "ticket_id": ticket_id,
+                    "order_id": order_id,
+                    "sender_id": sender_id,
+                    "reason": reason,
+                    "status": "open",
+                    "language": language,
+                    "requested_method": requested_method,
+                    "transcript": json.dumps(transcript or [], ensure_ascii=False),
+                    "created_at": _iso(now),
+                    "closed_at": None,
+                }
+            )
+        return ticket_id
+
+    def _new_order_id(self) -> str:
+        """16 digits like the mall's: 52 + yymmdd + 8 random digits, unused so far."""
+        while True:
+            candidate = f"52{self._clock():%y%m%d}{secrets.randbelow(10**8):08d}"
+            if self.get_order(candidate) is None:
+                return candidate
+
+    def _audit(
+        self,
+        order_id: str,
+        old_state: Optional[Dict[str, Any]],
+        new_state: Dict[str, Any],
+        conversation_id: str,
+        changed_at: str,
+    ) -> None:
+        self.db["order_audit"].insert(
+            {
+                "order_id": order_id,
+                "old_state": json.dumps(old_state) if old_state else None,
+                "new_state": json.dumps(new_state),
+                "conversation_id": conversation_id,
+                "changed_at": changed_at,
+            }
+        )
+
+
+def database_path() -> Path:
+    return Path(os.environ.get("ORDERS_DB") or DEFAULT_DB_PATH).resolve()
+
+
+@lru_cache(maxsize=None)
+def _open_store(path: Path) -> OrderStore:
+    return OrderStore(path)
+
+
+def order_store() -> OrderStore:
+    """The store for `ORDERS_DB` (default: orders.db in the project root), opened once."""
+    return _open_store(database_path())
+
+
+def main(argv: List[str]) -> int:
+    command = argv[1] if len(argv) > 1 else ""
+    if command not in {"init", "reset"}:
+        print("usage: python -m actions.store init|reset", file=sys.stderr)
+        return 2
+    store = order_store()
+    if command == "reset":
+        store.reset_demo_data()
+    count = store.db["orders"].count
+    print(f"{store.path}: {count} orders" + (" (demo data restored)" if command == "reset" else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

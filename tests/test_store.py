@@ -1,0 +1,165 @@
+"""The order store: demo data, ownership checks, the transactional cancel-and-reorder."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from actions.demo_data import DEMO_ORDERS
+from actions.store import (
+    LOCK_AFTER_FAILURES,
+    LOCK_WINDOW,
+    OrderStore,
+    ReorderOutcome,
+    Verification,
+)
+
+UNPAID, PAID = "5201121000000001", "5201121000000002"
+
+
+def orders(store: OrderStore):
+    return {row["order_id"]: row for row in store.db["orders"].rows}
+
+
+def test_new_database_has_exactly_the_demo_orders(store):
+    rows = orders(store)
+    assert set(rows) == {order["order_id"] for order in DEMO_ORDERS}
+    first = store.get_order(UNPAID)
+    assert (first.phone, first.status, first.payment_method, first.installments, first.total) == (
+        "13800001234", "unpaid", "huabei", 12, 3999.0)
+    assert first.items[0]["name"] == "Xiaomi 14 12GB+256GB"
+
+
+def test_existing_database_is_not_refilled(tmp_path):
+    path = tmp_path / "orders.db"
+    OrderStore(path).db["orders"].delete(UNPAID)
+    assert OrderStore(path).get_order(UNPAID) is None
+
+
+def test_missing_columns_are_added_to_an_older_database(tmp_path):
+    path = tmp_path / "orders.db"
+    with sqlite3.connect(path) as old:
+        old.execute("CREATE TABLE orders (order_id TEXT PRIMARY KEY, phone TEXT, status TEXT, "
+                    "payment_method TEXT, installments INTEGER, total REAL, items TEXT, created_at TEXT)")
+        old.execute("INSERT INTO orders VALUES ('5201121000000009', '13800001234', 'unpaid', 'alipay', 1, 9.5, '[]', 'x')")
+    store = OrderStore(path)
+    assert {"replaced_by", "replaces", "updated_at"} <= set(store.db["orders"].columns_dict)
+    assert store.get_order("5201121000000009").replaced_by is None
+    assert store.db["handoff_tickets"].exists()
+
+
+def test_reset_restores_the_demo_state(store):
+    store.cancel_and_reorder(UNPAID, "1234", "alipay", 1, "c1")
+    store.create_handoff_ticket("c1", "customer_request", "zh")
+    store.reset_demo_data()
+    assert len(orders(store)) == len(DEMO_ORDERS)
+    assert store.get_order(UNPAID).status == "unpaid"
+    assert store.tickets() == [] and store.db["order_audit"].count == 0
+
+
+@pytest.mark.parametrize(
+    "order_id, tail, expected",
+    [
+        (UNPAID, "1234", Verification.VERIFIED),
+        (UNPAID, "9999", Verification.WRONG_PHONE),
+        (UNPAID, "123", Verification.WRONG_PHONE),
+        (UNPAID, "", Verification.WRONG_PHONE),
+        ("5201121000000099", "1234", Verification.UNKNOWN_ORDER),
+        ("' OR 1=1 --", "1234", Verification.UNKNOWN_ORDER),
+    ],
+)
+def test_verify_owner(store, order_id, tail, expected):
+    assert store.verify_owner(order_id, tail, "c1") is expected
+
+
+def test_wrong_tails_from_any_conversation_lock_the_order_for_an_hour(tmp_path):
+    now = [datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)]
+    store = OrderStore(tmp_path / "orders.db", clock=lambda: now[0])
+    results = [store.verify_owner(UNPAID, "0000", f"attacker-{i}") for i in range(LOCK_AFTER_FAILURES)]
+    assert results[-1] is Verification.LOCKED and Verification.LOCKED not in results[:-1]
+    # Locked even for the right tail, for every conversation, and across a restart.
+    assert OrderStore(tmp_path / "orders.db", clock=lambda: now[0]).verify_owner(UNPAID, "1234", "owner") is Verification.LOCKED
+    assert store.verify_owner(PAID, "1234", "owner") is Verification.VERIFIED  # other orders unaffected
+    now[0] += LOCK_WINDOW + timedelta(seconds=1)
+    assert store.verify_owner(UNPAID, "1234", "owner") is Verification.VERIFIED
+
+
+def test_carried_over_tail_is_not_counted_as_a_guess(store):
+    for _ in range(LOCK_AFTER_FAILURES + 2):
+        assert store.verify_owner(UNPAID, "0000", "c1", count_failure=False) is Verification.WRONG_PHONE
+    assert store.recent_failures(UNPAID) == 0
+
+
+def test_cancel_and_reorder_replaces_an_unpaid_order_atomically(store):
+    result = store.cancel_and_reorder(UNPAID, "1234", "alipay", 1, "conv-1")
+    assert result.outcome is ReorderOutcome.REORDERED
+    old, new = store.get_order(UNPAID), result.replacement
+    assert (old.status, old.replaced_by) == ("cancelled", new.order_id)
+    assert (new.status, new.payment_method, new.installments) == ("unpaid", "alipay", 1)
+    assert (new.total, new.items, new.phone, new.replaces) == (old.total, old.items, old.phone, UNPAID)
+    assert len(new.order_id) == 16 and new.order_id.isdigit()
+    audit = list(store.db.query("SELECT * FROM order_audit ORDER BY id"))
+    assert [(row["order_id"], row["conversation_id"]) for row in audit] == [(UNPAID, "conv-1"), (new.order_id, "conv-1")]
+    assert json.loads(audit[0]["old_state"])["status"] == "unpaid"
+    assert json.loads(audit[0]["new_state"])["status"] == "cancelled"
+
+
+def test_a_second_yes_creates_nothing(store):
+    first = store.cancel_and_reorder(UNPAID, "1234", "alipay", 1, "c1")
+    count = store.db["orders"].count
+    again = store.cancel_and_reorder(UNPAID, "1234", "wechat_pay", 1, "c1")
+    assert again.outcome is ReorderOutcome.ALREADY_REPLACED
+    assert again.replacement.order_id == first.replacement.order_id
+    assert again.replacement.payment_method == "alipay"
+    assert store.db["orders"].count == count
+
+
+@pytest.mark.parametrize("status", ["paid", "shipped", "completed", "cancelled", "refunded"])
+def test_only_unpaid_orders_are_cancelled(store, status):
+    store.db["orders"].update(UNPAID, {"status": status})
+    result = store.cancel_and_reorder(UNPAID, "1234", "alipay", 1, "c1")
+    assert result.outcome is ReorderOutcome.NOT_UNPAID
+    assert store.get_order(UNPAID).status == status
+    assert store.db["orders"].count == len(DEMO_ORDERS)
+
+
+def test_someone_elses_order_is_not_touched(store):
+    result = store.cancel_and_reorder("5201121000000006", "1234", "alipay", 1, "c1")
+    assert result.outcome is ReorderOutcome.NOT_OWNER
+    assert store.get_order("5201121000000006").status == "unpaid"
+
+
+def test_unknown_order(store):
+    assert store.cancel_and_reorder("5201121000000099", "1234", "alipay", 1, "c1").outcome is ReorderOutcome.UNKNOWN_ORDER
+
+
+@pytest.mark.parametrize("method, plan", [("bitcoin", 1), ("alipay", 12), ("huabei", 7), ("credit_card", 0)])
+def test_invalid_choices_are_refused_before_any_write(store, method, plan):
+    with pytest.raises(ValueError):
+        store.cancel_and_reorder(UNPAID, "1234", method, plan, "c1")
+    assert store.get_order(UNPAID).status == "unpaid"
+
+
+def test_a_failed_write_rolls_everything_back(store, monkeypatch):
+    def broken_audit(*args, **kwargs):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(store, "_audit", broken_audit)
+    with pytest.raises(sqlite3.OperationalError):
+        store.cancel_and_reorder(UNPAID, "1234", "alipay", 1, "c1")
+    assert store.get_order(UNPAID).status == "unpaid"
+    assert store.db["orders"].count == len(DEMO_ORDERS)
+
+
+def test_ticket_numbers_count_up_per_day(store):
+    first = store.create_handoff_ticket("c1", "paid_order", "en", order_id=PAID, requested_method="alipay",
+                                        transcript=[{"from": "customer", "text": "hi"}])
+    second = store.create_handoff_ticket("c2", "customer_request", "zh")
+    assert first[:2] == "HT" and int(second[-4:]) == int(first[-4:]) + 1
+    ticket = next(t for t in store.tickets() if t["ticket_id"] == first)
+    assert (ticket["order_id"], ticket["reason"], ticket["status"], ticket["language"], ticket["requested_method"]) == (
+        PAID, "paid_order", "open", "en", "alipay")
+    assert json.loads(ticket["transcript"]) == [{"from": "customer", "text": "hi"}]

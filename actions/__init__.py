@@ -1,0 +1,9 @@
+"""Custom actions of the payment-support assistant (served by `rasa run actions`).
+
+Importing the package masks phone numbers in this process's logs; nothing else
+happens at import: the orders database opens on first use.
+"""
+
+from actions.privacy import install_log_masking
+
+install_log_masking()

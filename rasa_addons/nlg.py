@@ -1,0 +1,50 @@
+"""Response generator that answers in the customer's language.
+
+Every response in the domain has a Chinese default and an English variation with
+`condition: [{type: slot, name: language, value: en}]`. The language is not a stored
+slot: it is derived here from the conversation each time a response is rendered, so
+a reply is never in the previous message's language (a custom action that sets a slot
+and utters in the same run would render with the old value).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional, Text
+
+from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+from actions.language import conversation_language
+
+LANGUAGE_CONDITION = "language"
+
+
+def dialogue_language(tracker: DialogueStateTracker) -> str:
+    return conversation_language(
+        (event.text, event.metadata)
+        for event in reversed(tracker.events)
+        if isinstance(event, UserUttered)
+    )
+
+
+class BilingualNLG(TemplatedNaturalLanguageGenerator):
+    """Picks the zh or en variation of a response; loaded via `nlg.type` in endpoints.yml."""
+
+    def __init__(
+        self, endpoint_config: Optional[EndpointConfig] = None, domain: Optional[Domain] = None
+    ) -> None:
+        super().__init__((domain or Domain.empty()).responses)
+
+    async def generate(
+        self,
+        utter_action: Text,
+        tracker: DialogueStateTracker,
+        output_channel: Text,
+        **kwargs: Any,
+    ) -> Optional[Dict[Text, Any]]:
+        filled_slots = tracker.current_slot_values()
+        filled_slots[LANGUAGE_CONDITION] = dialogue_language(tracker)
+        return self.generate_from_slots(utter_action, filled_slots, output_channel, **kwargs)

@@ -1,0 +1,202 @@
+"""Changing the payment method of an unpaid order: choose, confirm, cancel and reorder.
+
+An unpaid order's method cannot be edited in place, so the order is cancelled and the
+same order is placed again with the new method, atomically, only after an explicit yes.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.catalog import (
+    PAID_IN_FULL,
+    VALID_PLANS,
+    PaymentMethod,
+    parse_plan,
+    payment_method,
+    plan_labels,
+)
+from actions.failures import apologise_on_failure
+from actions.order_lookup import describe_order
+from actions.store import Order, ReorderOutcome, order_store
+from actions.verification import verified_order
+
+Slots = Dict[str, Any]
+CHANGE_REQUEST_SLOTS = ("new_payment_method", "new_installments", "change_confirmed")
+
+
+def forget_change_request() -> List[Dict[str, Any]]:
+    return [SlotSet(slot, None) for slot in CHANGE_REQUEST_SLOTS]
+
+
+def describe_choice(method: PaymentMethod, installments: int) -> Dict[str, str]:
+    plan = plan_labels(installments)
+    return {
+        "new_method_zh": method.zh,
+        "new_method_en": method.en,
+        "new_plan_zh": plan["zh"],
+        "new_plan_en": plan["en"],
+    }
+
+
+def _is_unchanged(order: Optional[Order], method: Optional[PaymentMethod], plan: Any) -> bool:
+    return bool(order and method and method.code == order.payment_method and plan == order.installments)
+
+
+class ValidatePaymentChangeForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_payment_change_form"
+
+    @apologise_on_failure
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        return await super().run(dispatcher, tracker, domain)
+
+    def validate_new_payment_method(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        order = verified_order(tracker)
+        mentioned = [payment_method(code) for code in (value if isinstance(value, list) else [value])]
+        supported = [method for method in mentioned if method]
+        if not supported:
+            dispatcher.utter_message(response="utter_payment_method_unsupported")
+            return {"new_payment_method": None}
+        current = order.payment_method if order else None
+        # "把花呗换成支付宝" names the old method too: the new one is the one that differs.
+        choice = next((m for m in supported if m.code != current), None)
+        if choice is None:
+            if not supported[0].allows_installments:
+                dispatcher.utter_message(
+                    response="utter_payment_method_same", **describe_choice(supported[0], PAID_IN_FULL)
+                )
+                return {"new_payment_method": None}
+            choice = supported[0]  # same method, another number of periods
+        slots: Slots = {"new_payment_method": choice.code, "change_confirmed": None}
+        if not choice.allows_installments:
+            slots["new_installments"] = PAID_IN_FULL
+        elif "new_installments" not in tracker.slots_to_validate():
+            earlier_plan = parse_plan(tracker.get_slot("new_installments"))
+            keep = earlier_plan and earlier_plan > PAID_IN_FULL
+            if not keep or _is_unchanged(order, choice, earlier_plan):
+                slots["new_installments"] = None
+        return slots
+
+    def validate_new_installments(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        # "小米14改成分12期" may also tag the 14: take the first valid number of periods.
+        plans = [parse_plan(item) for item in (value if isinstance(value, list) else [value])]
+        plan = next((p for p in plans if p in VALID_PLANS), plans[0] if plans else None)
+        method = payment_method(tracker.get_slot("new_payment_method"))
+        if method and not method.allows_installments:
+            if plan != PAID_IN_FULL:
+                dispatcher.utter_message(
+                    response="utter_installments_not_for_method", **describe_choice(method, PAID_IN_FULL)
+                )
+            return {"new_installments": PAID_IN_FULL}
+        if plan not in VALID_PLANS:
+            dispatcher.utter_message(response="utter_installments_invalid")
+            return {"new_installments": None}
+        if _is_unchanged(verified_order(tracker), method, plan):
+            dispatcher.utter_message(response="utter_plan_unchanged", **describe_choice(method, plan))
+            return {"new_installments": None}
+        return {"new_installments": plan, "change_confirmed": None}
+
+    def validate_change_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        return {"change_confirmed": value is True}
+
+
+class ActionAskChangeConfirmed(Action):
+    """Summarises the change (old order, new method and plan) and asks for a yes."""
+
+    def name(self) -> str:
+        return "action_ask_change_confirmed"
+
+    @apologise_on_failure
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[str, Any]]:
+        order = verified_order(tracker)
+        method = payment_method(tracker.get_slot("new_payment_method"))
+        plan = parse_plan(tracker.get_slot("new_installments"))
+        if order is None or method is None or plan is None:
+            dispatcher.utter_message(response="utter_order_not_verified")
+            return []
+        dispatcher.utter_message(
+            response="utter_ask_change_confirmed", **describe_order(order), **describe_choice(method, plan)
+        )
+        return []
+
+
+class ActionCancelAndReorder(Action):
+    def name(self) -> str:
+        return "action_cancel_and_reorder"
+
+    @apologise_on_failure
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[str, Any]]:
+        method = payment_method(tracker.get_slot("new_payment_method"))
+        plan = parse_plan(tracker.get_slot("new_installments"))
+        if tracker.get_slot("change_confirmed") is not True or method is None or plan is None:
+            dispatcher.utter_message(response="utter_change_discarded")
+            return forget_change_request()
+        if verified_order(tracker) is None:
+            dispatcher.utter_message(response="utter_order_not_verified")
+            return forget_change_request()
+
+        result = order_store().cancel_and_reorder(
+            order_id=tracker.get_slot("order_id"),
+            phone_tail=tracker.get_slot("phone_tail"),
+            new_method=method.code,
+            installments=plan,
+            conversation_id=tracker.sender_id,
+        )
+        if result.outcome in (ReorderOutcome.REORDERED, ReorderOutcome.ALREADY_REPLACED):
+            new_order = result.replacement
+            response = (
+                "utter_reorder_done"
+                if result.outcome is ReorderOutcome.REORDERED
+                else "utter_reorder_already_done"
+            )
+            dispatcher.utter_message(
+                response=response,
+                old_order_id=result.order.order_id,
+                **describe_order(new_order),
+                **describe_choice(payment_method(new_order.payment_method), new_order.installments),
+            )
+            # From now on the conversation is about the new order.
+            return forget_change_request() + [
+                SlotSet("order_id", new_order.order_id),
+                SlotSet("verified_order_id", new_order.order_id),
+                SlotSet("order_status", new_order.status),
+            ]
+        if result.outcome is ReorderOutcome.NOT_UNPAID:
+            # Paid (or cancelled elsewhere) since the lookup: nothing is cancelled.
+            dispatcher.utter_message(response="utter_order_no_longer_unpaid", **describe_order(result.order))
+            events = forget_change_request() + [SlotSet("order_status", result.order.status)]
+            if result.order.status in ("paid", "shipped", "completed"):
+                events.append(FollowupAction("action_handoff_to_human"))
+            return events
+        dispatcher.utter_message(response="utter_order_not_verified")
+        return forget_change_request()
+
+
+class ActionDiscardChangeRequest(Action):
+    """The customer stopped the flow: confirm that nothing changed, forget the choice."""
+
+    def name(self) -> str:
+        return "action_discard_change_request"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[str, Any]]:
+        dispatcher.utter_message(response="utter_change_discarded")
+        return forget_change_request()

@@ -1,0 +1,47 @@
+"""Handing off to a human: a ticket with what the agent needs, and what to tell the customer."""
+
+import json
+
+from actions.handoff import ActionHandoffToHuman
+from tests.support import run, tracker, user_event
+
+
+def ticket(store, ticket_id):
+    return next(t for t in store.tickets() if t["ticket_id"] == ticket_id)
+
+
+def test_customer_request_creates_an_open_ticket(store, domain):
+    earlier = [user_event("my phone is 13800001234", "inform"), {"event": "bot", "text": "OK", "timestamp": 1}]
+    result = run(ActionHandoffToHuman(), tracker({}, text="I want a human", intent="request_human",
+                                                 events=earlier, sender="conv-7"), domain)
+    assert result.responses == ["utter_handoff_ticket_created"]
+    ticket_id = result.slots["handoff_ticket_id"]
+    assert result.messages[0]["ticket_id"] == ticket_id
+    row = ticket(store, ticket_id)
+    assert (row["sender_id"], row["reason"], row["status"], row["language"], row["order_id"]) == (
+        "conv-7", "customer_request", "open", "en", None)
+    transcript = json.loads(row["transcript"])
+    assert [line["from"] for line in transcript] == ["customer", "bot", "customer"]
+    assert "138****1234" in transcript[0]["text"] and "13800001234" not in row["transcript"]
+
+
+def test_paid_order_ticket_carries_the_order_and_requested_method(store, domain):
+    slots = {"order_id": "5201121000000002", "order_status": "paid", "new_payment_method": "alipay"}
+    result = run(ActionHandoffToHuman(), tracker(slots, text="换成支付宝", latest_action="action_lookup_order"), domain)
+    row = ticket(store, result.slots["handoff_ticket_id"])
+    assert (row["reason"], row["order_id"], row["requested_method"], row["language"]) == (
+        "paid_order", "5201121000000002", "alipay", "zh")
+
+
+def test_failed_verification_is_the_reason(store, domain):
+    result = run(ActionHandoffToHuman(), tracker({"verification_failed": True}, text="好的", intent="affirm"), domain)
+    assert ticket(store, result.slots["handoff_ticket_id"])["reason"] == "verification_failed"
+
+
+def test_database_down_still_answers_with_the_hotline(store, domain, monkeypatch):
+    def unavailable(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(type(store), "create_handoff_ticket", unavailable)
+    result = run(ActionHandoffToHuman(), tracker({}, text="转人工", intent="request_human"), domain)
+    assert result.responses == ["utter_technical_problem"] and result.events == []

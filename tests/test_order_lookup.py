@@ -1,0 +1,70 @@
+"""What the customer is told about a verified order, by goal and status."""
+
+import pytest
+
+from actions.order_lookup import ActionLookupOrder
+from tests.support import run, tracker
+
+OWNERS = {  # order -> phone tail
+    "5201121000000001": "1234", "5201121000000002": "1234", "5201121000000003": "5678",
+    "5201121000000004": "5678", "5201121000000005": "9012", "5201121000000006": "9012",
+    "5201121000000007": "3456", "5201121000000008": "3456",
+}
+
+
+def lookup(domain, order_id, goal):
+    slots = {"order_id": order_id, "phone_tail": OWNERS[order_id], "verified_order_id": order_id, "order_goal": goal}
+    return run(ActionLookupOrder(), tracker(slots), domain)
+
+
+@pytest.mark.parametrize(
+    "order_id, goal, response, status",
+    [
+        ("5201121000000001", "change_payment", "utter_order_unpaid_change", "unpaid"),
+        ("5201121000000002", "change_payment", "utter_order_paid_change", "paid"),
+        ("5201121000000003", "change_payment", "utter_order_paid_change", "shipped"),
+        ("5201121000000004", "change_payment", "utter_order_paid_change", "completed"),
+        ("5201121000000005", "change_payment", "utter_order_closed", "cancelled"),
+        ("5201121000000007", "change_payment", "utter_order_closed", "refunded"),
+        ("5201121000000006", "check_status", "utter_order_status_unpaid", "unpaid"),
+        ("5201121000000003", "check_status", "utter_order_status", "shipped"),
+        ("5201121000000005", "check_status", "utter_order_closed", "cancelled"),
+        ("5201121000000008", None, "utter_order_unpaid_change", "unpaid"),
+    ],
+)
+def test_reply_and_status_by_goal(store, domain, order_id, goal, response, status):
+    result = lookup(domain, order_id, goal)
+    assert result.responses == [response]
+    assert result.slots == {"verification_failed": False, "order_status": status}
+
+
+def test_details_are_formatted_for_both_languages_and_mask_the_phone(store, domain):
+    message = lookup(domain, "5201121000000006", "check_status").messages[0]
+    assert message["items"] == "Xiaomi TV S Pro 85 ×1" and message["total"] == "¥8,999.00"
+    assert (message["method_zh"], message["method_en"]) == ("信用卡", "credit card")
+    assert (message["plan_zh"], message["plan_en"]) == ("分24期", "24 monthly installments")
+    assert (message["status_zh"], message["status_en"]) == ("待支付", "unpaid")
+    assert message["phone"] == "137****9012"
+    assert "13700009012" not in str(message)
+
+
+def test_replaced_order_points_to_its_replacement(store, domain):
+    new_id = store.cancel_and_reorder("5201121000000001", "1234", "alipay", 1, "c").replacement.order_id
+    result = lookup(domain, "5201121000000001", "change_payment")
+    assert result.responses == ["utter_order_replaced"]
+    assert result.messages[0]["replaced_by"] == new_id
+
+
+def test_nothing_is_shown_without_proof_of_ownership(store, domain):
+    slots = {"order_id": "5201121000000001", "phone_tail": "1234", "order_goal": "check_status"}
+    result = run(ActionLookupOrder(), tracker(slots), domain)
+    assert result.responses == ["utter_order_not_verified"]
+    assert result.slots == {"verification_failed": False, "order_status": None}
+    assert "items" not in result.messages[0]
+
+
+def test_after_giving_up_nothing_is_shown_and_the_rules_offer_a_human(store, domain):
+    slots = {"order_id": "5201121000000001", "phone_tail": None, "verification_failed": True}
+    result = run(ActionLookupOrder(), tracker(slots), domain)
+    assert result.responses == []
+    assert result.slots == {"verification_failed": True, "order_status": None}

@@ -1,0 +1,179 @@
+"""Choosing the new method and plan, the confirmation, and cancel-and-reorder."""
+
+import pytest
+
+from actions.payment_change import (
+    ActionAskChangeConfirmed,
+    ActionCancelAndReorder,
+    ActionDiscardChangeRequest,
+    ValidatePaymentChangeForm,
+)
+from tests.support import form_turn, run, tracker
+
+FORM = "payment_change_form"
+UNPAID = "5201121000000001"  # huabei, 12 periods, ¥3999
+DEBIT_ORDER = "5201121000000008"  # debit card, paid in full, phone 13600003456
+VERIFIED = {"order_id": UNPAID, "phone_tail": "1234", "verified_order_id": UNPAID}
+
+
+def validate(domain, extracted, before=VERIFIED):
+    return run(ValidatePaymentChangeForm(), form_turn(FORM, before, extracted), domain)
+
+
+def test_method_without_installments_is_paid_in_full(store, domain):
+    result = validate(domain, {"new_payment_method": "alipay"})
+    assert result.slots["new_payment_method"] == "alipay"
+    assert result.slots["new_installments"] == 1
+    assert result.slots["change_confirmed"] is None and result.responses == []
+
+
+def test_installment_method_asks_for_periods(store, domain):
+    result = validate(domain, {"new_payment_method": "credit_card"})
+    assert result.slots["new_payment_method"] == "credit_card"
+    assert result.slots["new_installments"] is None
+
+
+def test_method_and_periods_in_one_message(store, domain):
+    result = validate(domain, {"new_payment_method": "credit_card", "new_installments": "6"})
+    assert (result.slots["new_payment_method"], result.slots["new_installments"]) == ("credit_card", 6)
+
+
+def test_old_and_new_method_in_one_message_picks_the_new_one(store, domain):
+    result = validate(domain, {"new_payment_method": ["huabei", "alipay"]})
+    assert result.slots["new_payment_method"] == "alipay"
+
+
+def test_same_method_without_plans_is_refused(store, domain):
+    before = {"order_id": DEBIT_ORDER, "phone_tail": "3456", "verified_order_id": DEBIT_ORDER}
+    result = validate(domain, {"new_payment_method": "debit_card"}, before)
+    assert result.responses == ["utter_payment_method_same"]
+    assert result.messages[0]["new_method_en"] == "debit card"
+    assert result.slots["new_payment_method"] is None
+
+
+def test_same_installment_method_with_other_periods_is_a_change(store, domain):
+    result = validate(domain, {"new_payment_method": "huabei", "new_installments": "6"})
+    assert (result.slots["new_payment_method"], result.slots["new_installments"]) == ("huabei", 6)
+
+
+def test_same_method_and_same_periods_is_refused(store, domain):
+    result = validate(domain, {"new_payment_method": "huabei", "new_installments": "12"})
+    assert result.responses == ["utter_plan_unchanged"]
+    assert result.slots["new_installments"] is None
+
+
+@pytest.mark.parametrize("method", ["jd_baitiao", "paypal", "bitcoin", "' OR 1=1", None])
+def test_unsupported_methods_are_refused(store, domain, method):
+    result = validate(domain, {"new_payment_method": method})
+    assert result.responses == ["utter_payment_method_unsupported"]
+    assert result.slots["new_payment_method"] is None
+
+
+@pytest.mark.parametrize("periods", ["7", "0", "5201121000000001", "-3", "twelve and a half", "2.5"])
+def test_invalid_periods_are_asked_again(store, domain, periods):
+    before = {**VERIFIED, "new_payment_method": "credit_card"}
+    result = validate(domain, {"new_installments": periods}, before)
+    assert result.responses == ["utter_installments_invalid"]
+    assert result.slots["new_installments"] is None
+
+
+@pytest.mark.parametrize("periods, expected", [("十二", 12), ("twelve", 12), ("3", 3), (24.0, 24), (["14", "12"], 12)])
+def test_periods_in_words_and_numbers(store, domain, periods, expected):
+    before = {**VERIFIED, "new_payment_method": "credit_card"}
+    assert validate(domain, {"new_installments": periods}, before).slots["new_installments"] == expected
+
+
+def test_periods_for_a_method_that_cannot_split(store, domain):
+    before = {**VERIFIED, "new_payment_method": "wechat_pay"}
+    result = validate(domain, {"new_installments": "12"}, before)
+    assert result.responses == ["utter_installments_not_for_method"]
+    assert result.slots["new_installments"] == 1
+
+
+def test_changing_the_method_at_the_confirmation_asks_again(store, domain):
+    before = {**VERIFIED, "new_payment_method": "alipay", "new_installments": 1}
+    result = validate(domain, {"new_payment_method": "credit_card"}, before)
+    assert result.slots["new_payment_method"] == "credit_card"
+    assert result.slots["new_installments"] is None and result.slots["change_confirmed"] is None
+
+
+def test_ask_for_confirmation_summarises_old_and_new(store, domain):
+    slots = {**VERIFIED, "new_payment_method": "credit_card", "new_installments": 6}
+    result = run(ActionAskChangeConfirmed(), tracker(slots), domain)
+    assert result.responses == ["utter_ask_change_confirmed"]
+    message = result.messages[0]
+    assert (message["order_id"], message["total"], message["items"]) == (UNPAID, "¥3,999.00", "Xiaomi 14 12GB+256GB ×1")
+    assert (message["new_method_zh"], message["new_plan_zh"], message["new_plan_en"]) == ("信用卡", "分6期", "6 monthly installments")
+
+
+def test_no_confirmation_without_a_verified_order(store, domain):
+    slots = {"order_id": UNPAID, "phone_tail": "1234", "new_payment_method": "alipay", "new_installments": 1}
+    assert run(ActionAskChangeConfirmed(), tracker(slots), domain).responses == ["utter_order_not_verified"]
+
+
+CONFIRMED = {**VERIFIED, "new_payment_method": "alipay", "new_installments": 1, "change_confirmed": True}
+
+
+def test_confirmed_change_cancels_and_reorders(store, domain):
+    result = run(ActionCancelAndReorder(), tracker(CONFIRMED, sender="conv-9"), domain)
+    assert result.responses == ["utter_reorder_done"]
+    new_id = result.slots["order_id"]
+    assert new_id != UNPAID and result.slots["verified_order_id"] == new_id
+    assert result.slots["new_payment_method"] is None and result.slots["change_confirmed"] is None
+    assert store.get_order(UNPAID).replaced_by == new_id
+    assert store.get_order(new_id).payment_method == "alipay"
+    assert result.messages[0]["old_order_id"] == UNPAID and result.messages[0]["new_method_en"] == "Alipay"
+
+
+def test_second_yes_reports_the_same_new_order(store, domain):
+    first = run(ActionCancelAndReorder(), tracker(CONFIRMED), domain)
+    count = store.db["orders"].count
+    again = run(ActionCancelAndReorder(), tracker(CONFIRMED), domain)
+    assert again.responses == ["utter_reorder_already_done"]
+    assert again.slots["order_id"] == first.slots["order_id"]
+    assert store.db["orders"].count == count
+
+
+def test_order_paid_since_the_lookup_is_left_alone_and_handed_off(store, domain):
+    store.db["orders"].update(UNPAID, {"status": "paid"})
+    result = run(ActionCancelAndReorder(), tracker(CONFIRMED), domain)
+    assert result.responses == ["utter_order_no_longer_unpaid"]
+    assert result.followup == "action_handoff_to_human"
+    assert result.slots["order_status"] == "paid"
+    assert store.get_order(UNPAID).status == "paid" and store.db["orders"].count == 8
+
+
+def test_order_cancelled_elsewhere_is_not_handed_off(store, domain):
+    store.db["orders"].update(UNPAID, {"status": "cancelled"})
+    result = run(ActionCancelAndReorder(), tracker(CONFIRMED), domain)
+    assert result.responses == ["utter_order_no_longer_unpaid"] and result.followup is None
+
+
+@pytest.mark.parametrize("override", [{"change_confirmed": None}, {"change_confirmed": False}, {"new_payment_method": None}])
+def test_nothing_happens_without_a_complete_confirmed_request(store, domain, override):
+    result = run(ActionCancelAndReorder(), tracker({**CONFIRMED, **override}), domain)
+    assert result.responses == ["utter_change_discarded"]
+    assert store.get_order(UNPAID).status == "unpaid" and store.db["orders"].count == 8
+
+
+def test_nothing_happens_for_an_unverified_order(store, domain):
+    slots = {**CONFIRMED, "order_id": "5201121000000006", "verified_order_id": "5201121000000006"}
+    result = run(ActionCancelAndReorder(), tracker(slots), domain)
+    assert result.responses == ["utter_order_not_verified"]
+    assert store.get_order("5201121000000006").status == "unpaid"
+
+
+def test_ownership_lost_inside_the_transaction(store, domain, monkeypatch):
+    import actions.payment_change as module
+
+    monkeypatch.setattr(module, "verified_order", lambda tracker: store.get_order(UNPAID))
+    store.db["orders"].update(UNPAID, {"phone": "13900009999"})
+    result = run(ActionCancelAndReorder(), tracker(CONFIRMED), domain)
+    assert result.responses == ["utter_order_not_verified"]
+    assert store.get_order(UNPAID).status == "unpaid"
+
+
+def test_stopping_forgets_the_request(store, domain):
+    result = run(ActionDiscardChangeRequest(), tracker(CONFIRMED), domain)
+    assert result.responses == ["utter_change_discarded"]
+    assert result.slots == {"new_payment_method": None, "new_installments": None, "change_confirmed": None}

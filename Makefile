@@ -1,0 +1,76 @@
+# The payment-support assistant. Every target sets up what it needs (.venv from the
+# pinned lock file, a model trained from the current data) and is safe to run twice.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+MODEL := models/assistant.tar.gz
+
+export PYTHONPATH := $(CURDIR)
+export TF_CPP_MIN_LOG_LEVEL := 3
+export PYTHONWARNINGS := ignore
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+TRAINING_INPUTS := config.yml $(wildcard domain/*.yml) $(shell find data -name '*.yml') \
+	$(wildcard jieba_dict/*) $(wildcard rasa_addons/*.py)
+
+.PHONY: help setup train shell serve test validate test-unit test-stories bench tune-fallback reset-db clean
+
+help:
+	@echo "make shell     chat with the assistant in this terminal (trains first if needed)"
+	@echo "make serve     action server + Rasa server (REST) on ports 5055 and 5005"
+	@echo "make test      unit, conversation and story tests, data validation"
+	@echo "make train     train the model if the training data changed"
+	@echo "make bench     performance report in docs/BENCHMARK.md"
+	@echo "make reset-db  put the demo orders back to their starting state"
+
+$(VENV)/.installed: requirements.txt scripts/make_venv.sh
+	scripts/make_venv.sh
+
+setup: $(VENV)/.installed
+
+# Rasa skips components whose inputs did not change (cache in .rasa/); touch the model
+# afterwards because "nothing changed" leaves the old file (and its old date) in place.
+$(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
+	$(RASA) train --domain domain --fixed-model-name assistant --out models
+	@touch $@
+
+train: $(MODEL)
+
+reset-db: $(VENV)/.installed
+	$(PYTHON) -m actions.store reset
+
+shell: $(MODEL)
+	scripts/run_shell.sh
+
+serve: $(MODEL)
+	scripts/run_servers.sh
+
+validate: $(VENV)/.installed
+	$(PYTHON) scripts/validate_data.py
+
+test-unit: $(MODEL)
+	scripts/run_pytest.sh tests
+
+# Conversation test stories (NLU + dialogue, every prediction must be right) and the
+# held-out NLU set, which must stay above the accuracy floor in check_nlu_results.py.
+test-stories: $(MODEL)
+	rm -rf results
+	$(RASA) test --model $(MODEL) --stories tests/stories --nlu tests/nlu/holdout.yml \
+		--fail-on-prediction-errors --out results
+	$(PYTHON) scripts/check_nlu_results.py results
+
+test: validate test-unit test-stories
+
+# Chooses the FallbackClassifier threshold on held-out data; writes docs/FALLBACK.md.
+tune-fallback: $(VENV)/.installed
+	$(PYTHON) scripts/tune_fallback.py
+
+bench: $(MODEL)
+	$(PYTHON) -m bench
+
+clean:
+	rm -rf models results .rasa .pytest_cache

@@ -1,0 +1,1 @@
+"""Helpers for tests and benchmarks: running the assistant's servers on loopback."""

@@ -1,0 +1,149 @@
+"""Start the action server and the Rasa server (REST channel) on free loopback ports.
+
+Used by the conversation tests and the benchmark: every run gets its own orders
+database and conversation store, so runs never share state.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional, Sequence
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "models" / "assistant.tar.gz"
+RASA = Path(sys.executable).with_name("rasa")
+STARTUP_TIMEOUT = 240
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = STARTUP_TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited with {process.returncode}; see {log}:\n{log.read_text()[-3000:]}")
+        try:
+            if requests.get(url, timeout=2).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"{url} did not come up within {timeout}s; see {log}")
+
+
+@contextmanager
+def background(command: Sequence[str], log: Path, env: Dict[str, str]) -> Iterator[subprocess.Popen]:
+    """A child process in its own process group, stopped (and waited for) on exit."""
+    with open(log, "w") as log_file:
+        process = subprocess.Popen(
+            list(command), cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait()
+
+
+def base_env(orders_db: Path) -> Dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        ORDERS_DB=str(orders_db),
+        PYTHONPATH=str(ROOT),
+        SANIC_HOST="127.0.0.1",
+        TF_CPP_MIN_LOG_LEVEL="3",
+        PYTHONWARNINGS="ignore",
+    )
+    return env
+
+
+@dataclass
+class Assistant:
+    rasa_url: str
+    actions_url: str
+    orders_db: Path
+    workdir: Path
+
+    def say(self, sender: str, text: str, metadata: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
+        """One customer message through the REST channel; the bot's replies."""
+        body: Dict[str, Any] = {"sender": sender, "message": text}
+        if metadata:
+            body["metadata"] = metadata
+        response = requests.post(f"{self.rasa_url}/webhooks/rest/webhook", json=body, timeout=60)
+        response.raise_for_status()
+        return response.json()
+
+
+def write_endpoints(workdir: Path, actions_port: int) -> Path:
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(
+        f"""action_endpoint:
+  url: "http://127.0.0.1:{actions_port}/webhook"
+nlg:
+  type: rasa_addons.nlg.BilingualNLG
+tracker_store:
+  type: SQL
+  dialect: sqlite
+  db: {workdir / "conversations.db"}
+"""
+    )
+    return endpoints
+
+
+@contextmanager
+def running_actions(workdir: Path, orders_db: Path, port: Optional[int] = None) -> Iterator[str]:
+    port = port or free_port()
+    log = workdir / "actions.log"
+    command = [str(RASA), "run", "actions", "--actions", "actions", "--port", str(port)]
+    with background(command, log, base_env(orders_db)) as process:
+        url = f"http://127.0.0.1:{port}"
+        wait_until_up(f"{url}/health", process, log)
+        yield url
+
+
+@contextmanager
+def running_rasa(workdir: Path, actions_port: int, orders_db: Path, model: Path = MODEL,
+                 port: Optional[int] = None, extra_args: Sequence[str] = ()) -> Iterator[str]:
+    port = port or free_port()
+    log = workdir / "rasa.log"
+    command = [
+        str(RASA), "run", "--model", str(model), "--endpoints", str(write_endpoints(workdir, actions_port)),
+        "--credentials", str(ROOT / "credentials.yml"), "--port", str(port), "--interface", "127.0.0.1",
+        *extra_args,
+    ]
+    with background(command, log, base_env(orders_db)) as process:
+        url = f"http://127.0.0.1:{port}"
+        wait_until_up(url, process, log)
+        yield url
+
+
+@contextmanager
+def running_assistant(workdir: Path, orders_db: Optional[Path] = None) -> Iterator[Assistant]:
+    """Action server + Rasa server with the trained model, torn down on exit."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    orders_db = orders_db or workdir / "orders.db"
+    actions_port = free_port()
+    with ExitStack() as stack:
+        actions_url = stack.enter_context(running_actions(workdir, orders_db, actions_port))
+        rasa_url = stack.enter_context(running_rasa(workdir, actions_port, orders_db))
+        yield Assistant(rasa_url, actions_url, orders_db, workdir)

@@ -1,0 +1,66 @@
+"""`rasa data validate`, with no warning let through that points at a real problem.
+
+Rasa's validator only looks at stories and rules, so it calls every response that a
+custom action or a form utters "not used". Those warnings are accepted only for
+responses that the code really utters; any other warning fails the check.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+UNUSED = re.compile(r"The utterance '(utter_\w+)' is not used in any story or rule\.")
+WARNING = re.compile(r"(\w*Warning): (.*)")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# Uttered by Rasa's own default actions (action_default_fallback).
+RASA_DEFAULT_RESPONSES = {"utter_default"}
+
+
+def responses_uttered_by_code() -> set:
+    """Responses named in actions/ (utter_message(response=...), FollowupAction) or
+    asked by a form for one of its slots."""
+    names = set(RASA_DEFAULT_RESPONSES)
+    for source in (ROOT / "actions").glob("*.py"):
+        names |= set(re.findall(r"[\"'](utter_\w+)[\"']", source.read_text()))
+    for domain_file in (ROOT / "domain").glob("*.yml"):
+        forms = (yaml.safe_load(domain_file.read_text()) or {}).get("forms") or {}
+        for form in forms.values():
+            names |= {f"utter_ask_{slot}" for slot in form.get("required_slots", [])}
+    return names
+
+
+def main() -> int:
+    env = dict(os.environ, PYTHONWARNINGS="default")
+    run = subprocess.run(
+        [str(Path(sys.executable).with_name("rasa")), "data", "validate", "--domain", "domain"],
+        cwd=ROOT, env=env, capture_output=True, text=True,
+    )
+    output = ANSI.sub("", run.stdout + run.stderr)
+    uttered_by_code = responses_uttered_by_code()
+    problems = []
+    for line in output.splitlines():
+        match = WARNING.search(line)
+        if not match or match.group(1) in {"DeprecationWarning", "MovedIn20Warning"}:
+            continue
+        unused = UNUSED.search(line)
+        if unused and unused.group(1) in uttered_by_code:
+            continue
+        problems.append(match.group(2))
+    if run.returncode != 0:
+        problems.append(f"rasa data validate exited with {run.returncode}:\n{output[-3000:]}")
+    for problem in problems:
+        print("PROBLEM:", problem)
+    print(f"rasa data validate: {len(problems)} problems "
+          f"({len(uttered_by_code)} responses uttered by actions and forms)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

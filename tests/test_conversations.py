@@ -1,0 +1,321 @@
+"""Whole conversations through the REST channel, against the trained model and the action
+server, in Chinese and English: what the customer reads, and what the database holds."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Dict, List
+
+import pytest
+
+from actions.demo_data import DEMO_ORDERS
+from actions.language import message_language
+from actions.store import OrderStore
+from devtools.servers import MODEL, Assistant, running_assistant
+
+pytestmark = pytest.mark.conversation
+
+HOTLINE = "400-100-5678"
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory) -> Assistant:
+    if not MODEL.exists():
+        pytest.fail(f"{MODEL} is missing: run `make train` first")
+    with running_assistant(tmp_path_factory.mktemp("assistant")) as running:
+        yield running
+
+
+@pytest.fixture
+def orders(assistant) -> OrderStore:
+    """The database the running action server uses, back at the demo state."""
+    store = OrderStore(assistant.orders_db)
+    store.reset_demo_data()
+    yield store
+    store.close()
+
+
+class Chat:
+    """One customer's conversation."""
+
+    def __init__(self, assistant: Assistant, metadata: Dict[str, Any] = None):
+        self.assistant = assistant
+        self.sender = f"test-{uuid.uuid4().hex[:12]}"
+        self.metadata = metadata
+        self.replies: List[Dict[str, Any]] = []
+
+    def say(self, text: str) -> str:
+        self.replies = self.assistant.say(self.sender, text, self.metadata)
+        return self.text
+
+    def click(self, title: str) -> str:
+        payload = next(b["payload"] for b in self.buttons if b["title"] == title)
+        return self.say(payload)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(reply.get("text", "") for reply in self.replies)
+
+    @property
+    def buttons(self) -> List[Dict[str, str]]:
+        return [button for reply in self.replies for button in reply.get("buttons", [])]
+
+
+def chinese(text: str) -> bool:
+    """Written in Chinese (an English reply may still quote a Chinese button label)."""
+    return message_language(text) == "zh"
+
+
+def new_orders(orders: OrderStore) -> List[Dict[str, Any]]:
+    demo = {order["order_id"] for order in DEMO_ORDERS}
+    return [row for row in orders.db["orders"].rows if row["order_id"] not in demo]
+
+
+# -- small talk and the installment questions --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "message, expected, language",
+    [
+        ("你好", "支付助手", "zh"),
+        ("hi there", "payment assistant", "en"),
+        ("怎么分期付款", "去结算", "zh"),
+        ("how do I pay in installments?", "Huabei", "en"),
+        ("能用花呗分期吗", "信用卡分期", "zh"),
+        ("which installment options do you have", "Credit-card installments", "en"),
+        ("分期有手续费吗", "手续费", "zh"),
+        ("is it interest free", "fee", "en"),
+        ("付完款还要审核吗", "审核", "zh"),
+        ("how long does the approval take after I pay", "review", "en"),
+        ("逾期了会怎么样", "信用记录", "zh"),
+        ("can I set up auto debit for repayments", "credit record", "en"),
+        ("你是机器人吗", "不是真人", "zh"),
+        ("are you a bot?", "virtual", "en"),
+        ("今天天气怎么样", "帮不上忙", "zh"),
+        ("tell me a joke", "can't help with that", "en"),
+        ("谢谢", "不客气", "zh"),
+        ("thanks a lot", "welcome", "en"),
+    ],
+)
+def test_questions_are_answered_in_the_customers_language(assistant, message, expected, language):
+    reply = Chat(assistant).say(message)
+    assert expected in reply
+    assert chinese(reply) == (language == "zh")
+
+
+def test_howto_offers_the_follow_up_questions_as_buttons(assistant):
+    chat = Chat(assistant)
+    chat.say("分期怎么弄")
+    assert [b["title"] for b in chat.buttons] == ["有哪些分期方式", "有手续费吗", "怎么还款"]
+    assert "花呗" in chat.click("有哪些分期方式")
+
+
+def test_widget_greeting_follows_the_page_language(assistant):
+    assert "payment assistant" in Chat(assistant, {"language": "en"}).say("/greet")
+    assert "支付助手" in Chat(assistant, {"language": "zh"}).say("/greet")
+
+
+# -- changing the payment method of an unpaid order ------------------------------------------
+
+
+def test_unpaid_order_step_by_step_in_chinese(assistant, orders):
+    chat = Chat(assistant)
+    assert "订单号" in chat.say("我想换个优先支付方式")
+    assert "后4位" in chat.say("5201121000000001")
+    reply = chat.say("1234")
+    assert "Xiaomi 14" in reply and "取消" in reply and "手续费" in reply
+    assert {"花呗", "信用卡", "借记卡", "支付宝", "微信支付"} <= {b["title"] for b in chat.buttons}
+    summary = chat.click("支付宝")
+    assert "5201121000000001" in summary and "支付宝" in summary and "一次付清" in summary
+    assert orders.get_order("5201121000000001").status == "unpaid"  # nothing before the yes
+    done = chat.click("确认")
+    assert "已取消" in done and "新订单" in done
+    (new,) = new_orders(orders)
+    assert (new["payment_method"], new["installments"], new["total"], new["status"]) == ("alipay", 1, 3999.0, "unpaid")
+    assert orders.get_order("5201121000000001").replaced_by == new["order_id"]
+    assert new["order_id"] in done
+
+
+def test_everything_in_the_first_message_in_english(assistant, orders):
+    chat = Chat(assistant)
+    summary = chat.say("please switch order 5201121000000006 to wechat pay, my phone ends with 9012")
+    assert "Please confirm" in summary and "WeChat Pay" in summary and "paid in full" in summary
+    done = chat.say("yes go ahead")
+    assert "Done" in done
+    (new,) = new_orders(orders)
+    assert (new["payment_method"], new["installments"], new["total"]) == ("wechat_pay", 1, 8999.0)
+
+
+def test_installment_method_asks_for_the_periods(assistant, orders):
+    chat = Chat(assistant)
+    chat.say("订单5201121000000008怎么改支付方式")
+    chat.say("尾号3456")
+    assert "分几期" in chat.say("换成信用卡")
+    assert {"3期", "6期", "12期", "24期", "一次付清"} == {b["title"] for b in chat.buttons}
+    summary = chat.click("6期")
+    assert "信用卡" in summary and "分6期" in summary
+    chat.say("确认")
+    (new,) = new_orders(orders)
+    assert (new["payment_method"], new["installments"]) == ("credit_card", 6)
+
+
+def test_a_question_mid_flow_is_answered_and_the_flow_resumes(assistant, orders):
+    chat = Chat(assistant)
+    chat.say("I'd like to change the payment method of order 5201121000000001")
+    chat.say("1234")
+    reply = chat.say("wait, are there any fees if I pay in installments?")
+    assert "fee" in reply and "Which payment method" in reply
+    assert "Please confirm" in chat.say("alipay")
+    chat.say("yes")
+    assert len(new_orders(orders)) == 1
+
+
+def test_no_means_nothing_changes(assistant, orders):
+    chat = Chat(assistant)
+    chat.say("change payment method for 5201121000000001, phone 1234")
+    chat.say("alipay")
+    assert "Nothing was changed" in chat.say("no, keep it")
+    assert new_orders(orders) == [] and orders.get_order("5201121000000001").status == "unpaid"
+
+
+def test_a_second_yes_creates_no_second_order(assistant, orders):
+    chat = Chat(assistant)
+    chat.say("订单5201121000000001 尾号1234 改成支付宝")
+    chat.say("确认")
+    chat.say("确认")
+    chat.say("是的")
+    assert len(new_orders(orders)) == 1
+
+
+def test_changing_mind_at_the_confirmation(assistant, orders):
+    chat = Chat(assistant)
+    chat.say("change 5201121000000001 to alipay, phone ends 1234")
+    assert "Over how many months" in chat.say("actually use my credit card")
+    assert "12 monthly installments" in chat.say("12 months")
+    chat.say("yes")
+    (new,) = new_orders(orders)
+    assert (new["payment_method"], new["installments"]) == ("credit_card", 12)
+
+
+# -- ownership, and orders that cannot be changed here -------------------------------------------
+
+
+def test_no_order_detail_before_the_phone_tail_matches(assistant, orders):
+    chat = Chat(assistant)
+    first = chat.say("订单5201121000000001怎么改支付方式")
+    wrong = chat.say("0000")
+    for reply in (first, wrong):
+        assert "Xiaomi" not in reply and "3,999" not in reply and "花呗" not in reply
+    assert "对不上" in wrong
+
+
+def test_someone_elses_order_number_shows_nothing(assistant, orders):
+    chat = Chat(assistant)
+    chat.say("check order 5201121000000006")
+    reply = chat.say("1234")
+    assert "don't match" in reply and "TV" not in reply
+
+
+def test_three_wrong_tails_stop_and_offer_a_human(assistant, orders):
+    chat = Chat(assistant)
+    chat.say("我要改订单5201121000000001的支付方式")
+    chat.say("1111")
+    chat.say("2222")
+    reply = chat.say("3333")
+    assert "转接人工" in reply and "Xiaomi" not in reply
+    ticket = chat.say("好的")
+    assert HOTLINE in ticket
+    (row,) = orders.tickets()
+    assert row["reason"] == "verification_failed" and row["language"] == "zh"
+    assert "转接人工" in chat.say("我想改支付方式")  # no more guessing in this conversation
+
+
+def test_unknown_order_three_times_offers_a_human(assistant, orders):
+    chat = Chat(assistant)
+    chat.say("change my payment method")
+    for number in ("5201121099999991", "5201121099999992"):
+        assert "couldn't find" in chat.say(number)
+    assert "human agent" in chat.say("5201121099999993")
+
+
+@pytest.mark.parametrize("order_id, tail", [("5201121000000002", "1234"), ("5201121000000003", "5678"), ("5201121000000004", "5678")])
+def test_paid_orders_go_to_a_human_with_a_ticket(assistant, orders, order_id, tail):
+    chat = Chat(assistant)
+    reply = chat.say(f"I want to change the payment method of order {order_id}, last four digits {tail}")
+    assert "connect you" in reply and HOTLINE in reply
+    (ticket,) = orders.tickets()
+    assert (ticket["order_id"], ticket["reason"], ticket["language"]) == (order_id, "paid_order", "en")
+    assert ticket["ticket_id"] in reply
+    assert orders.get_order(order_id).status != "cancelled"
+
+
+@pytest.mark.parametrize("order_id, tail", [("5201121000000005", "9012"), ("5201121000000007", "3456")])
+def test_cancelled_and_refunded_orders_are_explained(assistant, orders, order_id, tail):
+    chat = Chat(assistant)
+    reply = chat.say(f"订单{order_id}想换支付方式，手机尾号{tail}")
+    assert "不需要再更换支付方式" in reply and "去结算" in reply
+    assert new_orders(orders) == [] and orders.tickets() == []
+
+
+def test_order_status_in_english(assistant, orders):
+    chat = Chat(assistant)
+    chat.say("where is my order?")
+    chat.say("5201121000000003")
+    reply = chat.say("5678")
+    assert "shipped" in reply and "Redmi Note 13 Pro" in reply and "139****5678" not in reply
+
+
+def test_asking_for_a_human_mid_flow(assistant, orders):
+    chat = Chat(assistant)
+    chat.say("换支付方式")
+    reply = chat.say("算了，直接给我转人工吧")
+    assert HOTLINE in reply
+    assert len(orders.tickets()) == 1
+
+
+# -- languages ------------------------------------------------------------------------------------
+
+
+def test_replies_follow_the_customer_switching_language(assistant, orders):
+    chat = Chat(assistant)
+    assert chinese(chat.say("我想换支付方式"))
+    assert not chinese(chat.say("sorry, can we speak English? the order is 5201121000000001"))
+    assert not chinese(chat.say("1234"))  # digits keep English
+    assert chinese(chat.say("还是用中文吧，换成支付宝"))
+
+
+# -- input a customer should never be able to break ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        " ",
+        "🙂🙂🙂",
+        "x" * 10_000,
+        "' OR 1=1; DROP TABLE orders; --",
+        "<script>alert('hi')</script>",
+        '/inform{"order_id":"\' OR 1=1"}',
+        '/inform{"payment_method":"bitcoin"}',
+        '/inform{"installments":"5201121000000001"}',
+    ],
+)
+def test_odd_input_gets_a_reply_and_changes_nothing(assistant, orders, message):
+    chat = Chat(assistant)
+    chat.say("change my payment method")
+    assert chat.say(message).strip()
+    assert orders.db["orders"].count == len(DEMO_ORDERS)
+    assert orders.get_order("5201121000000001").status == "unpaid"
+
+
+def test_sql_as_an_order_number_is_refused(assistant, orders):
+    chat = Chat(assistant)
+    chat.say("change my payment method")
+    assert "16" in chat.say('/inform{"order_id":"1 OR 1=1"}')
+    assert orders.db["orders"].count == len(DEMO_ORDERS)
+
+
+def test_gibberish_twice_offers_a_human(assistant):
+    chat = Chat(assistant)
+    assert "rephrase" in chat.say("asdkjh qwe zxcvb")
+    assert "human agent" in chat.say("qwpoeiru lkjasdf")

@@ -1,0 +1,91 @@
+"""Sends messages made only of words never seen in training to the fallback.
+
+DIET is confident about almost anything: keyboard mashing ("asdkjh qwe") comes out as
+some intent at 0.9+, so no confidence threshold separates it from real questions.
+A message with words but not one known word is not understood, whatever DIET says.
+Digits, emoji and punctuation are not words here: "1234" still answers a question.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Dict, List, Optional, Set, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+NOT_UNDERSTOOD = "nlu_fallback"
+_WORD = re.compile(r"[A-Za-z\u3400-\u9fff]")
+
+
+def words(message: Message) -> List[Text]:
+    return [
+        token.text.lower()
+        for token in message.get(TOKENS_NAMES[TEXT]) or []
+        if _WORD.search(token.text)
+    ]
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
+)
+class UnknownWordsFallback(GraphComponent):
+    """Place after the intent classifier and FallbackClassifier."""
+
+    def __init__(
+        self,
+        model_storage: ModelStorage,
+        resource: Resource,
+        vocabulary: Optional[Set[Text]] = None,
+    ) -> None:
+        self._model_storage = model_storage
+        self._resource = resource
+        self.vocabulary = vocabulary or set()
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> UnknownWordsFallback:
+        return cls(model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        self.vocabulary = {word for example in training_data.intent_examples for word in words(example)}
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / "vocabulary.json").write_text(
+                json.dumps(sorted(self.vocabulary), ensure_ascii=False)
+            )
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> UnknownWordsFallback:
+        with model_storage.read_from(resource) as directory:
+            vocabulary = set(json.loads((directory / "vocabulary.json").read_text()))
+        return cls(model_storage, resource, vocabulary)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            found = words(message)
+            if found and self.vocabulary and not any(word in self.vocabulary for word in found):
+                fallback = {INTENT_NAME_KEY: NOT_UNDERSTOOD, "confidence": 1.0}
+                ranking = message.get(INTENT_RANKING_KEY) or []
+                message.set(INTENT, fallback, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [fallback, *ranking], add_to_output=True)
+        return messages

@@ -59,7 +59,7 @@ test-unit: $(MODEL)
 # held-out NLU set, which must stay above the accuracy floor in check_nlu_results.py.
 test-stories: $(MODEL)
 	rm -rf results
-	$(RASA) test --model $(MODEL) --stories tests/stories --nlu tests/nlu/holdout.yml \
+	$(RASA) test --model $(MODEL) --domain domain --stories tests/stories --nlu tests/nlu/holdout.yml \
 		--fail-on-prediction-errors --out results
 	$(PYTHON) scripts/check_nlu_results.py results
 

@@ -1,19 +1,49 @@
 #!/usr/bin/env bash
 # make shell: the action server in the background, `rasa shell` in the foreground.
-# Leaving the shell (Ctrl-C, /stop, Ctrl-D) stops the action server too.
+# Leaving the shell (/stop, Ctrl-C, closing the terminal) stops the action server too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p var
 
-.venv/bin/python -m actions.store init
-SANIC_HOST=127.0.0.1 .venv/bin/rasa run actions --actions actions --port 5055 > var/actions.log 2>&1 &
-actions_pid=$!
-trap 'kill "$actions_pid" 2>/dev/null; wait "$actions_pid" 2>/dev/null' EXIT
+for port in 5005 5055; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+        echo "Port $port is already in use (is \`make shell\` or \`make serve\` running elsewhere?)." >&2
+        exit 1
+    fi
+done
 
-for _ in $(seq 1 60); do
+# Both servers get SIGTERM when this script dies, however it dies (a closed terminal
+# does not always deliver SIGHUP to them).
+with_parent=()
+command -v setpriv > /dev/null && with_parent=(setpriv --pdeathsig TERM)
+
+.venv/bin/python -m actions.store init
+SANIC_HOST=127.0.0.1 "${with_parent[@]}" .venv/bin/rasa run actions --actions actions --port 5055 > var/actions.log 2>&1 &
+actions_pid=$!
+stop_actions() {
+    trap - EXIT INT TERM HUP
+    kill "$actions_pid" 2>/dev/null || true
+    wait "$actions_pid" 2>/dev/null || true
+}
+# bash runs no EXIT trap when a signal kills it, so the signals are trapped too. Ctrl-C
+# reaches rasa shell directly; a closed terminal (HUP) or TERM must stop it here.
+trap stop_actions EXIT
+trap 'stop_actions; exit 130' INT
+trap 'stop_actions; kill -TERM 0 2>/dev/null; exit 143' TERM HUP
+
+for _ in $(seq 1 120); do
     curl -sf http://127.0.0.1:5055/health > /dev/null && break
-    kill -0 "$actions_pid" 2>/dev/null || { echo "action server failed, see var/actions.log" >&2; exit 1; }
+    kill -0 "$actions_pid" 2>/dev/null || { echo "The action server failed to start; see var/actions.log" >&2; exit 1; }
     sleep 0.5
 done
-echo "Action server ready (log: var/actions.log). Loading the model, this takes ~30 s..."
-.venv/bin/rasa shell --model models/assistant.tar.gz --endpoints endpoints.yml --credentials credentials.yml
+echo "Loading the model (about 30 s). Server logs go to var/shell.log and var/actions.log."
+echo "When the bot shows buttons, pick one with the arrow keys and Enter, or choose"
+echo "\"Type out your own message...\". Type /stop to leave."
+status=0
+"${with_parent[@]}" .venv/bin/rasa shell --quiet --model models/assistant.tar.gz --endpoints endpoints.yml \
+    --credentials credentials.yml 2> var/shell.log || status=$?
+if [ "$status" -ne 0 ]; then
+    echo "rasa shell stopped with status $status; the end of var/shell.log:" >&2
+    tail -n 20 var/shell.log >&2
+fi
+exit "$status"

@@ -8,6 +8,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 MODEL := models/assistant.tar.gz
+WEBCHAT := web/vendor/rasa-webchat-1.0.1.js
 
 export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 3
@@ -21,7 +22,7 @@ TRAINING_INPUTS := config.yml $(wildcard domain/*.yml) $(shell find data -name '
 
 help:
 	@echo "make shell     chat with the assistant in this terminal (trains first if needed)"
-	@echo "make serve     action server + Rasa server (REST) on ports 5055 and 5005"
+	@echo "make serve     the mall page with the chat widget on http://localhost:8080"
 	@echo "make test      unit, conversation and story tests, data validation"
 	@echo "make train     train the model if the training data changed"
 	@echo "make bench     performance report in docs/BENCHMARK.md"
@@ -30,7 +31,11 @@ help:
 $(VENV)/.installed: requirements.txt scripts/make_venv.sh
 	scripts/make_venv.sh
 
-setup: $(VENV)/.installed
+# The widget bundle, from the npm registry, checked against its pinned sha512.
+$(WEBCHAT): scripts/fetch_webchat.sh
+	scripts/fetch_webchat.sh
+
+setup: $(VENV)/.installed $(WEBCHAT)
 
 # Rasa skips components whose inputs did not change (cache in .rasa/); touch the model
 # afterwards because "nothing changed" leaves the old file (and its old date) in place.
@@ -46,13 +51,13 @@ reset-db: $(VENV)/.installed
 shell: $(MODEL)
 	scripts/run_shell.sh
 
-serve: $(MODEL)
+serve: $(MODEL) $(WEBCHAT)
 	scripts/run_servers.sh
 
 validate: $(VENV)/.installed
 	$(PYTHON) scripts/validate_data.py
 
-test-unit: $(MODEL)
+test-unit: $(MODEL) $(WEBCHAT)
 	scripts/run_pytest.sh tests
 
 # Conversation test stories (NLU + dialogue, every prediction must be right) and the

@@ -83,6 +83,7 @@ class Assistant:
     actions_url: str
     orders_db: Path
     workdir: Path
+    web_url: Optional[str] = None
 
     def say(self, sender: str, text: str, metadata: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
         """One customer message through the REST channel; the bot's replies."""
@@ -138,12 +139,27 @@ def running_rasa(workdir: Path, actions_port: int, orders_db: Path, model: Path 
 
 
 @contextmanager
-def running_assistant(workdir: Path, orders_db: Optional[Path] = None) -> Iterator[Assistant]:
-    """Action server + Rasa server with the trained model, torn down on exit."""
+def running_web(workdir: Path, rasa_port: int, port: Optional[int] = None) -> Iterator[str]:
+    """The mall page (webapp) on loopback."""
+    port = port or free_port()
+    log = workdir / "web.log"
+    command = [sys.executable, "-m", "webapp", "--port", str(port), "--rasa-port", str(rasa_port)]
+    with background(command, log, base_env(workdir / "orders.db")) as process:
+        url = f"http://127.0.0.1:{port}"
+        wait_until_up(url, process, log)
+        yield url
+
+
+@contextmanager
+def running_assistant(workdir: Path, orders_db: Optional[Path] = None, with_web: bool = False) -> Iterator[Assistant]:
+    """Action server + Rasa server with the trained model (+ the mall page), torn down
+    on exit. With the page, Rasa's CORS admits exactly the page's origin."""
     workdir.mkdir(parents=True, exist_ok=True)
     orders_db = orders_db or workdir / "orders.db"
-    actions_port = free_port()
+    actions_port, rasa_port, web_port = free_port(), free_port(), free_port()
+    cors = ["--cors", f"http://127.0.0.1:{web_port}"] if with_web else []
     with ExitStack() as stack:
         actions_url = stack.enter_context(running_actions(workdir, orders_db, actions_port))
-        rasa_url = stack.enter_context(running_rasa(workdir, actions_port, orders_db))
-        yield Assistant(rasa_url, actions_url, orders_db, workdir)
+        rasa_url = stack.enter_context(running_rasa(workdir, actions_port, orders_db, port=rasa_port, extra_args=cors))
+        web_url = stack.enter_context(running_web(workdir, rasa_port, web_port)) if with_web else None
+        yield Assistant(rasa_url, actions_url, orders_db, workdir, web_url)

@@ -1,33 +1,49 @@
 #!/usr/bin/env bash
-# make serve: action server (5055) and Rasa server (5005, REST channel) in the foreground;
-# Ctrl-C stops both and waits until their ports are free again.
+# make serve: the action server (5055), the Rasa server (5005: REST and socketio) and the
+# mall page with the chat widget (8080). Ctrl-C stops all three and waits for them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p var
 
-.venv/bin/python -m actions.store init
+for port in 5005 5055 8080; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+        echo "Port $port is already in use (is \`make serve\` or \`make shell\` running elsewhere?)." >&2
+        exit 1
+    fi
+done
+
+with_parent=()
+command -v setpriv > /dev/null && with_parent=(setpriv --pdeathsig TERM)
 pids=()
 stop() {
-    trap - INT TERM EXIT
+    trap - INT TERM HUP EXIT
     echo "Stopping..."
     kill "${pids[@]}" 2>/dev/null || true
     wait "${pids[@]}" 2>/dev/null || true
 }
-trap stop INT TERM EXIT
+trap stop EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
 
-SANIC_HOST=127.0.0.1 .venv/bin/rasa run actions --actions actions --port 5055 > var/actions.log 2>&1 &
+.venv/bin/python -m actions.store init
+SANIC_HOST=127.0.0.1 "${with_parent[@]}" .venv/bin/rasa run actions --actions actions --port 5055 \
+    > var/actions.log 2>&1 &
 pids+=($!)
-.venv/bin/rasa run --model models/assistant.tar.gz --endpoints endpoints.yml --credentials credentials.yml \
-    --interface 127.0.0.1 --port 5005 > var/rasa.log 2>&1 &
+# CORS admits the page's origins only (the socket.io handshake needs it).
+"${with_parent[@]}" .venv/bin/rasa run --model models/assistant.tar.gz --endpoints endpoints.yml \
+    --credentials credentials.yml --interface 127.0.0.1 --port 5005 \
+    --cors "http://localhost:8080" "http://127.0.0.1:8080" > var/rasa.log 2>&1 &
+pids+=($!)
+"${with_parent[@]}" .venv/bin/python -m webapp --port 8080 --rasa-port 5005 > var/web.log 2>&1 &
 pids+=($!)
 
-echo "Loading the model (about 30 s). Logs: var/actions.log, var/rasa.log"
+echo "Loading the model (about 30 s). Logs: var/actions.log, var/rasa.log, var/web.log"
 until curl -sf http://127.0.0.1:5005/ > /dev/null; do
     for pid in "${pids[@]}"; do
-        kill -0 "$pid" 2>/dev/null || { echo "a server exited; see var/*.log" >&2; exit 1; }
+        kill -0 "$pid" 2>/dev/null || { echo "A server exited; see var/*.log" >&2; exit 1; }
     done
     sleep 1
 done
-echo "Ready: POST http://127.0.0.1:5005/webhooks/rest/webhook  {\"sender\": \"me\", \"message\": \"你好\"}"
-echo "Press Ctrl-C to stop."
-wait -n "${pids[@]}"
+echo "Ready: open http://localhost:8080 (Ctrl-C stops everything)."
+wait -n "${pids[@]}" || true
+echo "A server exited; see var/*.log" >&2

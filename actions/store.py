@@ -255,10 +255,17 @@ class OrderStore:
         return Verification.LOCKED if failures >= LOCK_AFTER_FAILURES else Verification.WRONG_PHONE
 
     def tickets(self, status: Optional[str] = None) -> List[Dict[str, Any]]:
+        """Newest first (ticket numbers count up, so they break ties within a second)."""
         where, params = ("WHERE status = ?", [status]) if status else ("", [])
         return list(
-            self.db.query(f"SELECT * FROM handoff_tickets {where} ORDER BY created_at DESC", params)
+            self.db.query(
+                f"SELECT * FROM handoff_tickets {where} ORDER BY created_at DESC, ticket_id DESC", params
+            )
         )
+
+    def get_ticket(self, ticket_id: str) -> Optional[Dict[str, Any]]:
+        rows = list(self.db.query("SELECT * FROM handoff_tickets WHERE ticket_id = ?", [ticket_id]))
+        return rows[0] if rows else None
 
     # -- writes -----------------------------------------------------------------------
 
@@ -352,6 +359,15 @@ class OrderStore:
                 }
             )
         return ticket_id
+
+    def close_ticket(self, ticket_id: str) -> bool:
+        """Close an open ticket; False if it does not exist or was already closed."""
+        with self._transaction():
+            closed = self.db.execute(
+                "UPDATE handoff_tickets SET status = 'closed', closed_at = ? WHERE ticket_id = ? AND status = 'open'",
+                [_iso(self._clock()), ticket_id],
+            ).rowcount
+        return closed == 1
 
     def _new_order_id(self) -> str:
         """16 digits like the mall's: 52 + yymmdd + 8 random digits, unused so far."""

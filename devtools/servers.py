@@ -7,13 +7,14 @@ database and conversation store, so runs never share state.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
 import sys
 import time
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Sequence
 
@@ -77,6 +78,14 @@ def base_env(orders_db: Path) -> Dict[str, str]:
     return env
 
 
+@dataclass(frozen=True)
+class AgentAccess:
+    """The agent console's sign-in secret and the token of Rasa's HTTP API."""
+
+    secret: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+    rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+
+
 @dataclass
 class Assistant:
     rasa_url: str
@@ -84,6 +93,7 @@ class Assistant:
     orders_db: Path
     workdir: Path
     web_url: Optional[str] = None
+    agent: Optional[AgentAccess] = None
 
     def say(self, sender: str, text: str, metadata: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
         """One customer message through the REST channel; the bot's replies."""
@@ -139,27 +149,38 @@ def running_rasa(workdir: Path, actions_port: int, orders_db: Path, model: Path 
 
 
 @contextmanager
-def running_web(workdir: Path, rasa_port: int, port: Optional[int] = None) -> Iterator[str]:
-    """The mall page (webapp) on loopback."""
+def running_web(workdir: Path, rasa_port: int, orders_db: Path, port: Optional[int] = None,
+                agent: Optional[AgentAccess] = None) -> Iterator[str]:
+    """The mall page (webapp) on loopback, with the agent console when `agent` is given."""
     port = port or free_port()
     log = workdir / "web.log"
     command = [sys.executable, "-m", "webapp", "--port", str(port), "--rasa-port", str(rasa_port)]
-    with background(command, log, base_env(workdir / "orders.db")) as process:
+    env = base_env(orders_db)
+    if agent:
+        env.update(AGENT_SECRET=agent.secret, RASA_TOKEN=agent.rasa_token)
+    with background(command, log, env) as process:
         url = f"http://127.0.0.1:{port}"
         wait_until_up(url, process, log)
         yield url
 
 
 @contextmanager
-def running_assistant(workdir: Path, orders_db: Optional[Path] = None, with_web: bool = False) -> Iterator[Assistant]:
-    """Action server + Rasa server with the trained model (+ the mall page), torn down
-    on exit. With the page, Rasa's CORS admits exactly the page's origin."""
+def running_assistant(workdir: Path, orders_db: Optional[Path] = None, with_web: bool = False,
+                      agent: Optional[AgentAccess] = None) -> Iterator[Assistant]:
+    """Action server + Rasa server with the trained model (+ the mall page, + the agent
+    console), torn down on exit. With the page, Rasa's CORS admits exactly the page's
+    origin; with the console, Rasa's HTTP API is on and needs the token."""
     workdir.mkdir(parents=True, exist_ok=True)
     orders_db = orders_db or workdir / "orders.db"
     actions_port, rasa_port, web_port = free_port(), free_port(), free_port()
-    cors = ["--cors", f"http://127.0.0.1:{web_port}"] if with_web else []
+    rasa_args = ["--cors", f"http://127.0.0.1:{web_port}"] if with_web else []
+    if agent:
+        rasa_args += ["--enable-api", "--auth-token", agent.rasa_token]
     with ExitStack() as stack:
         actions_url = stack.enter_context(running_actions(workdir, orders_db, actions_port))
-        rasa_url = stack.enter_context(running_rasa(workdir, actions_port, orders_db, port=rasa_port, extra_args=cors))
-        web_url = stack.enter_context(running_web(workdir, rasa_port, web_port)) if with_web else None
-        yield Assistant(rasa_url, actions_url, orders_db, workdir, web_url)
+        rasa_url = stack.enter_context(running_rasa(workdir, actions_port, orders_db, port=rasa_port,
+                                                    extra_args=rasa_args))
+        web_url = None
+        if with_web:
+            web_url = stack.enter_context(running_web(workdir, rasa_port, orders_db, web_port, agent))
+        yield Assistant(rasa_url, actions_url, orders_db, workdir, web_url, agent)

@@ -25,10 +25,12 @@ class ActionResult:
         return next((e["name"] for e in self.events if e.get("event") == "followup"), None)
 
 
-def user_event(text: str, intent: str = "inform", entities: Iterable[Dict] = (), metadata=None) -> Dict[str, Any]:
+def user_event(text: str, intent: str = "inform", entities: Iterable[Dict] = (), metadata=None,
+               channel: str = "rest") -> Dict[str, Any]:
     return {
         "event": "user",
         "text": text,
+        "input_channel": channel,
         "metadata": metadata or {},
         "parse_data": {"intent": {"name": intent, "confidence": 0.99}, "entities": list(entities), "text": text},
     }
@@ -46,9 +48,10 @@ def tracker(
     events: Iterable[Dict[str, Any]] = (),
     latest_action: Optional[str] = None,
     sender: str = "customer-1",
+    channel: str = "rest",
 ) -> Tracker:
     """A tracker whose latest user message is `text`, after the given earlier events."""
-    latest = user_event(text, intent, entities)
+    latest = user_event(text, intent, entities, channel=channel)
     return Tracker(
         sender_id=sender,
         slots=dict(slots or {}),

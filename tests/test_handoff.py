@@ -10,6 +10,19 @@ def ticket(store, ticket_id):
     return next(t for t in store.tickets() if t["ticket_id"] == ticket_id)
 
 
+def test_in_the_widget_the_conversation_waits_for_the_agent(store, domain):
+    result = run(ActionHandoffToHuman(), tracker({}, text="转人工", intent="request_human", channel="socketio"), domain)
+    assert result.responses == ["utter_handoff_agent_joins"]
+    assert "pause" in [event["event"] for event in result.events]
+    assert store.get_ticket(result.slots["handoff_ticket_id"])["status"] == "open"
+
+
+def test_without_a_live_channel_the_customer_gets_the_hotline_and_the_bot_goes_on(store, domain):
+    result = run(ActionHandoffToHuman(), tracker({}, text="转人工", intent="request_human", channel="cmdline"), domain)
+    assert result.responses == ["utter_handoff_ticket_created"]
+    assert "pause" not in [event["event"] for event in result.events]
+
+
 def test_customer_request_creates_an_open_ticket(store, domain):
     earlier = [user_event("my phone is 13800001234", "inform"), {"event": "bot", "text": "OK", "timestamp": 1}]
     result = run(ActionHandoffToHuman(), tracker({}, text="I want a human", intent="request_human",
@@ -21,7 +34,7 @@ def test_customer_request_creates_an_open_ticket(store, domain):
     assert (row["sender_id"], row["reason"], row["status"], row["language"], row["order_id"]) == (
         "conv-7", "customer_request", "open", "en", None)
     transcript = json.loads(row["transcript"])
-    assert [line["from"] for line in transcript] == ["customer", "bot", "customer"]
+    assert [line["from"] for line in transcript] == ["customer", "assistant", "customer"]
     assert "138****1234" in transcript[0]["text"] and "13800001234" not in row["transcript"]
 
 

@@ -163,3 +163,16 @@ def test_ticket_numbers_count_up_per_day(store):
     assert (ticket["order_id"], ticket["reason"], ticket["status"], ticket["language"], ticket["requested_method"]) == (
         PAID, "paid_order", "open", "en", "alipay")
     assert json.loads(ticket["transcript"]) == [{"from": "customer", "text": "hi"}]
+
+
+def test_ticket_lifecycle(store):
+    first = store.create_handoff_ticket("c1", "customer_request", "zh")
+    second = store.create_handoff_ticket("c2", "paid_order", "en", order_id=PAID)
+    assert [t["ticket_id"] for t in store.tickets(status="open")] == [second, first]  # newest first
+    assert store.close_ticket(first) is True
+    assert store.close_ticket(first) is False  # closing twice changes nothing
+    assert store.close_ticket("HT0000000000") is False
+    closed = store.get_ticket(first)
+    assert closed["status"] == "closed" and closed["closed_at"]
+    assert [t["ticket_id"] for t in store.tickets(status="open")] == [second]
+    assert store.get_ticket("nope") is None

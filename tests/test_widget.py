@@ -7,93 +7,22 @@ on free loopback ports, then chats the way a customer would: typing and clicking
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
 from actions.demo_data import DEMO_ORDERS
 from actions.store import OrderStore
-from devtools.servers import MODEL, Assistant, running_assistant
-
-playwright_api = pytest.importorskip("playwright.sync_api")
+from tests.browser import Widget
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--no-first-run", "--disable-quic", "--disable-sync",
-]
 SCREENSHOT = Path(__file__).resolve().parent.parent / "results" / "widget.png"
-TIMEOUT_MS = 30_000
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Iterator[Assistant]:
-    if not MODEL.exists():
-        pytest.fail(f"{MODEL} is missing: run `make train` first")
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (.ci/run does)")
-    with running_assistant(tmp_path_factory.mktemp("site"), with_web=True) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="zh-CN")
-    opened = context.new_page()
-    yield opened
-    context.close()
-
-
-class Widget:
-    def __init__(self, page):
-        self.page = page
-
-    def _until_connected(self):
-        """rasa-webchat logs session_confirm once its socket session is (re)established;
-        only then has it restored whether the chat window was open."""
-        return self.page.expect_console_message(lambda message: "session_confirm" in message.text,
-                                                timeout=TIMEOUT_MS)
-
-    def load(self, url: str) -> None:
-        with self._until_connected():
-            self.page.goto(url)
-
-    def reload(self) -> None:
-        with self._until_connected():
-            self.page.reload()
-
-    def open(self) -> None:
-        if "rw-chat-open" not in (self.page.locator(".rw-widget-container").get_attribute("class") or ""):
-            self.page.locator(".rw-launcher").click()
-        self.page.locator(".rw-new-message").wait_for(timeout=TIMEOUT_MS)
-
-    def send(self, text: str) -> None:
-        field = self.page.locator(".rw-new-message")
-        field.fill(text)
-        field.press("Enter")
-
-    def click(self, button_title: str) -> None:
-        self.page.locator(".rw-replies .rw-reply", has_text=button_title).last.click(timeout=TIMEOUT_MS)
-
-    def wait_for_bot(self, text: str) -> None:
-        self.page.locator(".rw-response", has_text=text).last.wait_for(timeout=TIMEOUT_MS)
-
-    def transcript(self) -> str:
-        return "\n".join(self.page.locator(".rw-message").all_inner_texts())
-
-
-def test_chinese_customer_pays_in_installments_and_changes_the_method(site, page):
+def test_chinese_customer_pays_in_installments_and_changes_the_method(site, new_page):
     orders = OrderStore(site.orders_db)
+    orders.reset_demo_data()
+    page = new_page()
     widget = Widget(page)
     widget.load(site.web_url)
     assert page.locator("h1").inner_text() == "我的订单"
@@ -135,7 +64,8 @@ def test_chinese_customer_pays_in_installments_and_changes_the_method(site, page
     widget.wait_for_bot("后4位")
 
 
-def test_english_page_gets_an_english_assistant(site, page):
+def test_english_page_gets_an_english_assistant(site, new_page):
+    page = new_page("en-US")
     widget = Widget(page)
     widget.load(f"{site.web_url}/?lang=en")
     assert page.locator("h1").inner_text() == "My Orders"
@@ -147,7 +77,8 @@ def test_english_page_gets_an_english_assistant(site, page):
     widget.wait_for_bot("fee")
 
 
-def test_html_from_the_customer_is_shown_as_text(site, page):
+def test_html_from_the_customer_is_shown_as_text(site, new_page):
+    page = new_page()
     widget = Widget(page)
     widget.load(site.web_url)
     widget.open()

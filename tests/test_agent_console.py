@@ -1,0 +1,156 @@
+"""The agent console's HTTP side, against a stand-in for Rasa's HTTP API that refuses
+any call without the token and records what the console asks of it."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Awaitable, Callable, Dict, List
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from actions.store import OrderStore
+from webapp.agent import AgentSettings
+from webapp.server import Settings, create_app
+
+SECRET, TOKEN = "open-sesame", "rasa-token"
+
+
+class FakeRasa:
+    def __init__(self) -> None:
+        self.calls: List[Dict[str, Any]] = []
+        self.events: Dict[str, List[Dict[str, Any]]] = {}
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_get("/conversations/{sender}/tracker", self.tracker)
+        app.router.add_post("/conversations/{sender}/tracker/events", self.record)
+        app.router.add_post("/conversations/{sender}/execute", self.record)
+        return app
+
+    @staticmethod
+    def _authorised(request: web.Request) -> None:
+        if request.query.get("token") != TOKEN:
+            raise web.HTTPUnauthorized()
+
+    async def tracker(self, request: web.Request) -> web.Response:
+        self._authorised(request)
+        return web.json_response({"events": self.events.get(request.match_info["sender"], [])})
+
+    async def record(self, request: web.Request) -> web.Response:
+        self._authorised(request)
+        self.calls.append({"path": request.path, "query": dict(request.query), "body": await request.json()})
+        return web.json_response({})
+
+
+Scenario = Callable[[TestClient, FakeRasa, OrderStore], Awaitable[None]]
+
+
+def with_console(tmp_path, scenario: Scenario, agent: bool = True) -> None:
+    store = OrderStore(tmp_path / "orders.db")
+
+    async def main() -> None:
+        rasa = FakeRasa()
+        rasa_server = TestServer(rasa.app())
+        await rasa_server.start_server()
+        settings = Settings(agent=AgentSettings(
+            secret=SECRET, rasa_url=str(rasa_server.make_url("")), rasa_token=TOKEN,
+            orders_db=str(tmp_path / "orders.db"),
+        ) if agent else None)
+        client = TestClient(TestServer(create_app(settings)))
+        await client.start_server()
+        try:
+            await scenario(client, rasa, store)
+        finally:
+            await client.close()
+            await rasa_server.close()
+
+    asyncio.run(main())
+
+
+async def sign_in(client: TestClient) -> None:
+    response = await client.post("/agent/login", json={"secret": SECRET})
+    assert response.status == 200
+
+
+def test_wrong_secret_is_refused_and_the_api_stays_closed(tmp_path):
+    async def scenario(client, rasa, store):
+        response = await client.post("/agent/login", json={"secret": "guess"})
+        assert response.status == 401 and "agent_session" not in response.cookies
+        assert (await client.get("/agent/api/tickets")).status == 401
+        client.session.cookie_jar.update_cookies({"agent_session": "9999999999.forged"})
+        assert (await client.get("/agent/api/tickets")).status == 401
+        assert (await client.post("/agent/api/tickets/HT1/close", json={})).status == 401
+        assert rasa.calls == []
+
+    with_console(tmp_path, scenario)
+
+
+def test_open_tickets_newest_first_with_phones_masked(tmp_path):
+    async def scenario(client, rasa, store):
+        older = store.create_handoff_ticket("widget-1", "customer_request", "zh")
+        newer = store.create_handoff_ticket("widget-2", "paid_order", "en", order_id="5201121000000002")
+        store.close_ticket(older)
+        third = store.create_handoff_ticket("widget-3", "verification_failed", "zh")
+        rasa.events["widget-2"] = [
+            {"event": "user", "text": "my number is 13800001234", "timestamp": 1.0},
+            {"event": "bot", "text": "I've passed you to a human agent", "timestamp": 2.0},
+            {"event": "action", "name": "action_listen", "timestamp": 2.0},
+            {"event": "bot", "text": "Hi, this is Wang", "metadata": {"from_agent": True}, "timestamp": 3.0},
+        ]
+        await sign_in(client)
+        listed = (await (await client.get("/agent/api/tickets")).json())["tickets"]
+        assert [t["ticket_id"] for t in listed] == [third, newer]
+        assert "transcript" not in listed[0] and "sender_id" not in listed[0]
+        shown = await (await client.get(f"/agent/api/tickets/{newer}")).json()
+        assert [(m["from"], m["text"]) for m in shown["messages"]] == [
+            ("customer", "my number is 138****1234"),
+            ("assistant", "I've passed you to a human agent"),
+            ("agent", "Hi, this is Wang"),
+        ]
+        assert "13800001234" not in str(shown)
+        assert (await client.get("/agent/api/tickets/HT000")).status == 404
+
+    with_console(tmp_path, scenario)
+
+
+def test_reply_reaches_the_customers_channel_and_close_hands_back(tmp_path):
+    async def scenario(client, rasa, store):
+        ticket = store.create_handoff_ticket("widget-9", "customer_request", "en")
+        await sign_in(client)
+        response = await client.post(f"/agent/api/tickets/{ticket}/reply", json={"text": "Hello, I'm Wang."})
+        assert response.status == 200
+        reply = rasa.calls[-1]
+        assert reply["path"] == "/conversations/widget-9/tracker/events"
+        assert reply["query"]["output_channel"] == "socketio" and reply["query"]["execute_side_effects"] == "true"
+        assert reply["body"] == {"event": "bot", "text": "Hello, I'm Wang.", "metadata": {"from_agent": True}}
+        assert (await client.post(f"/agent/api/tickets/{ticket}/reply", json={"text": "  "})).status == 400
+
+        assert (await client.post(f"/agent/api/tickets/{ticket}/close", json={})).status == 200
+        assert store.get_ticket(ticket)["status"] == "closed"
+        assert [call["body"] for call in rasa.calls[-3:]] == [
+            {"event": "resume"}, {"name": "utter_assistant_back"}, {"event": "action", "name": "action_listen"}]
+        assert rasa.calls[-2]["query"]["output_channel"] == "socketio"
+        calls = len(rasa.calls)
+        assert (await client.post(f"/agent/api/tickets/{ticket}/close", json={})).status == 200
+        assert len(rasa.calls) == calls  # a second close resumes nothing
+        assert (await client.post(f"/agent/api/tickets/{ticket}/reply", json={"text": "late"})).status == 409
+
+    with_console(tmp_path, scenario)
+
+
+def test_console_is_off_without_a_secret(tmp_path):
+    async def scenario(client, rasa, store):
+        assert (await client.get("/agent")).status == 503
+        assert (await client.post("/agent/login", json={"secret": ""})).status in (404, 405)
+
+    with_console(tmp_path, scenario, agent=False)
+
+
+@pytest.mark.parametrize("path", ["/", "/agent", "/config.js", "/vendor/rasa-webchat-1.0.1.js"])
+def test_pages_are_served(tmp_path, path):
+    async def scenario(client, rasa, store):
+        assert (await client.get(path)).status == 200
+
+    with_console(tmp_path, scenario)

@@ -45,8 +45,10 @@ def site(tmp_path_factory):
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Per module: Playwright's sync API runs an event loop on the main thread while the
+    browser is open, and other tests need to start their own (asyncio.run)."""
     from playwright.sync_api import sync_playwright
 
     from tests.browser import CHROMIUM, CHROMIUM_FLAGS

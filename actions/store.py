@@ -14,6 +14,7 @@ import secrets
 import sqlite3
 import sys
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -28,6 +29,10 @@ from actions.catalog import VALID_PLANS, payment_method
 from actions.demo_data import DEMO_ORDERS
 
 DEFAULT_DB_PATH = Path(__file__).resolve().parent.parent / "orders.db"
+
+# Fault injection, for the crash tests only: with ORDERS_FAULT_STAGE=<stage> the process
+# stops at that point of a write (after touching ORDERS_FAULT_MARKER) so a test can kill it.
+FAULT_STAGE_ENV, FAULT_MARKER_ENV = "ORDERS_FAULT_STAGE", "ORDERS_FAULT_MARKER"
 
 # Guessing protection across conversations: this many wrong phone tails for one order
 # within the window lock self-service for that order (the customer is offered a human).
@@ -318,13 +323,17 @@ class OrderStore:
                     "updated_at": now,
                 }
             )
+            _fault_point("new_order_inserted")
             self.db["orders"].update(
                 order.order_id, {"status": "cancelled", "replaced_by": new_id, "updated_at": now}
             )
+            _fault_point("old_order_cancelled")
             cancelled = self.get_order(order.order_id)
             replacement = self.get_order(new_id)
             self._audit(order.order_id, order.state(), cancelled.state(), conversation_id, now)
             self._audit(new_id, None, replacement.state(), conversation_id, now)
+            _fault_point("before_commit")
+        _fault_point("after_commit")
         return ReorderResult(ReorderOutcome.REORDERED, cancelled, replacement)
 
     def create_handoff_ticket(
@@ -393,6 +402,12 @@ class OrderStore:
                 "changed_at": changed_at,
             }
         )
+
+
+def _fault_point(stage: str) -> None:
+    if os.environ.get(FAULT_STAGE_ENV) == stage:
+        Path(os.environ[FAULT_MARKER_ENV]).touch()
+        time.sleep(120)  # the test kills the process long before this ends
 
 
 def database_path() -> Path:

@@ -121,20 +121,33 @@ tracker_store:
     return endpoints
 
 
+@dataclass
+class ActionServer:
+    url: str
+    process: subprocess.Popen
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would: no cleanup code runs."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+
 @contextmanager
-def running_actions(workdir: Path, orders_db: Path, port: Optional[int] = None) -> Iterator[str]:
+def running_actions(workdir: Path, orders_db: Path, port: Optional[int] = None,
+                    extra_env: Optional[Dict[str, str]] = None) -> Iterator[ActionServer]:
     port = port or free_port()
     log = workdir / "actions.log"
     command = [str(RASA), "run", "actions", "--actions", "actions", "--port", str(port)]
-    with background(command, log, base_env(orders_db)) as process:
-        url = f"http://127.0.0.1:{port}"
-        wait_until_up(f"{url}/health", process, log)
-        yield url
+    with background(command, log, {**base_env(orders_db), **(extra_env or {})}) as process:
+        server = ActionServer(f"http://127.0.0.1:{port}", process)
+        wait_until_up(f"{server.url}/health", process, log)
+        yield server
 
 
 @contextmanager
 def running_rasa(workdir: Path, actions_port: int, orders_db: Path, model: Path = MODEL,
-                 port: Optional[int] = None, extra_args: Sequence[str] = ()) -> Iterator[str]:
+                 port: Optional[int] = None, extra_args: Sequence[str] = (),
+                 extra_env: Optional[Dict[str, str]] = None) -> Iterator[str]:
     port = port or free_port()
     log = workdir / "rasa.log"
     command = [
@@ -142,7 +155,7 @@ def running_rasa(workdir: Path, actions_port: int, orders_db: Path, model: Path 
         "--credentials", str(ROOT / "credentials.yml"), "--port", str(port), "--interface", "127.0.0.1",
         *extra_args,
     ]
-    with background(command, log, base_env(orders_db)) as process:
+    with background(command, log, {**base_env(orders_db), **(extra_env or {})}) as process:
         url = f"http://127.0.0.1:{port}"
         wait_until_up(url, process, log)
         yield url
@@ -177,7 +190,7 @@ def running_assistant(workdir: Path, orders_db: Optional[Path] = None, with_web:
     if agent:
         rasa_args += ["--enable-api", "--auth-token", agent.rasa_token]
     with ExitStack() as stack:
-        actions_url = stack.enter_context(running_actions(workdir, orders_db, actions_port))
+        actions_url = stack.enter_context(running_actions(workdir, orders_db, actions_port)).url
         rasa_url = stack.enter_context(running_rasa(workdir, actions_port, orders_db, port=rasa_port,
                                                     extra_args=rasa_args))
         web_url = None

@@ -24,10 +24,11 @@ RASA_DEFAULT_RESPONSES = {"utter_default"}
 
 
 def responses_uttered_by_code() -> set:
-    """Responses named in actions/ (utter_message(response=...), FollowupAction) or in
-    webapp/ (run through Rasa's API), or asked by a form for one of its slots."""
+    """Responses named in actions/ (utter_message(response=...), FollowupAction), webapp/
+    (run through Rasa's API) or rasa_addons/, or asked by a form for one of its slots."""
     names = set(RASA_DEFAULT_RESPONSES)
-    for source in [*(ROOT / "actions").glob("*.py"), *(ROOT / "webapp").glob("*.py")]:
+    for source in [*(ROOT / "actions").glob("*.py"), *(ROOT / "webapp").glob("*.py"),
+                   *(ROOT / "rasa_addons").glob("*.py")]:
         names |= set(re.findall(r"[\"'](utter_\w+)[\"']", source.read_text()))
     for domain_file in (ROOT / "domain").glob("*.yml"):
         forms = (yaml.safe_load(domain_file.read_text()) or {}).get("forms") or {}

@@ -287,25 +287,55 @@ def test_replies_follow_the_customer_switching_language(assistant, orders):
 # -- input a customer should never be able to break ------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "message",
-    [
-        " ",
-        "🙂🙂🙂",
-        "x" * 10_000,
-        "' OR 1=1; DROP TABLE orders; --",
-        "<script>alert('hi')</script>",
-        '/inform{"order_id":"\' OR 1=1"}',
-        '/inform{"payment_method":"bitcoin"}',
-        '/inform{"installments":"5201121000000001"}',
-    ],
-)
-def test_odd_input_gets_a_reply_and_changes_nothing(assistant, orders, message):
+ODD_INPUT = [
+    "",
+    " ",
+    "\t\n  \n",
+    "🙂🙂🙂",
+    "x" * 10_000,
+    "支付" * 5_000,
+    "\x00\x07\x1b[31m\x7f",
+    "' OR 1=1; DROP TABLE orders; --",
+    "5201121000000001' OR '1'='1",
+    "<script>alert('hi')</script>",
+    '/inform{"order_id":"\' OR 1=1"}',
+    '/inform{"phone_tail":"1234\' --"}',
+    '/inform{"verified_order_id":"5201121000000001"}',
+    '/affirm{"change_confirmed":true}',
+    "/restart_everything",
+]
+
+
+@pytest.mark.parametrize("message", ODD_INPUT)
+@pytest.mark.parametrize("step", ["start", "verifying", "choosing"])
+def test_odd_input_gets_a_reply_and_changes_nothing(assistant, orders, message, step):
     chat = Chat(assistant)
-    chat.say("change my payment method")
+    if step != "start":
+        chat.say("change my payment method")
+    if step == "choosing":
+        chat.say("5201121000000001")
+        chat.say("1234")
     assert chat.say(message).strip()
     assert orders.db["orders"].count == len(DEMO_ORDERS)
     assert orders.get_order("5201121000000001").status == "unpaid"
+
+
+@pytest.mark.parametrize(
+    "answer, expected",
+    [
+        ('/inform{"payment_method":"bitcoin"}', "isn't available"),
+        ("pay with dogecoin please", "Over how many months"),
+        ('/inform{"installments":"5201121000000001"}', "3, 6, 12 or 24"),
+        ("7 months", "3, 6, 12 or 24"),
+        ('/inform{"installments":"7"}', "3, 6, 12 or 24"),
+    ],
+)
+def test_impossible_choices_are_explained_and_asked_again(assistant, orders, answer, expected):
+    chat = Chat(assistant)
+    chat.say("change the payment method of order 5201121000000001, phone ends 1234")
+    chat.say("credit card")
+    assert expected in chat.say(answer)
+    assert orders.get_order("5201121000000001").status == "unpaid" and new_orders(orders) == []
 
 
 def test_sql_as_an_order_number_is_refused(assistant, orders):
@@ -313,6 +343,44 @@ def test_sql_as_an_order_number_is_refused(assistant, orders):
     chat.say("change my payment method")
     assert "16" in chat.say('/inform{"order_id":"1 OR 1=1"}')
     assert orders.db["orders"].count == len(DEMO_ORDERS)
+
+
+def test_two_conversations_confirming_at_once_create_one_order(assistant, orders):
+    from concurrent.futures import ThreadPoolExecutor
+
+    chats = [Chat(assistant), Chat(assistant)]
+    for chat in chats:  # the same customer on two devices
+        assert "请确认" in chat.say("订单5201121000000001 尾号1234 改成微信支付")
+    with ThreadPoolExecutor(2) as pool:
+        replies = list(pool.map(lambda chat: chat.say("确认"), chats))
+    assert len(new_orders(orders)) == 1
+    assert sum("已办好" in reply for reply in replies) == 1
+    assert sum("之前已经处理过了" in reply for reply in replies) == 1
+
+
+def test_order_paid_before_the_yes_is_left_alone_and_handed_off(assistant, orders):
+    chat = Chat(assistant)
+    assert "Please confirm" in chat.say("switch order 5201121000000006 to alipay, phone ends 9012")
+    orders.db["orders"].update("5201121000000006", {"status": "paid"})  # paid in another tab
+    reply = chat.say("yes")
+    assert "is now paid" in reply and HOTLINE in reply
+    assert orders.get_order("5201121000000006").status == "paid" and new_orders(orders) == []
+    (ticket,) = orders.tickets()
+    assert (ticket["reason"], ticket["order_id"]) == ("paid_order", "5201121000000006")
+
+
+def test_guessing_one_order_from_many_conversations_locks_it(assistant, orders):
+    for guesser, tails in enumerate([("1111", "2222", "3333"), ("4444", "5555")]):
+        chat = Chat(assistant)
+        chat.say("我想改订单5201121000000006的支付方式")
+        for tail in tails:
+            chat.say(tail)
+    owner = Chat(assistant)  # even the right tail no longer opens it
+    owner.say("change the payment method of order 5201121000000006")
+    reply = owner.say("9012")
+    assert "paused" in reply and "TV" not in reply
+    assert "human agent" in reply
+    assert orders.recent_failures("5201121000000006") == 5
 
 
 def test_gibberish_twice_offers_a_human(assistant):

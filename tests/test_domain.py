@@ -46,12 +46,14 @@ def test_both_languages_show_the_same_facts_and_buttons(domain):
 
 def test_responses_uttered_by_code_exist(domain):
     named = set()
-    for source in [*(ROOT / "actions").glob("*.py"), *(ROOT / "webapp").glob("*.py")]:
+    for source in [*(ROOT / "actions").glob("*.py"), *(ROOT / "webapp").glob("*.py"),
+                   *(ROOT / "rasa_addons").glob("*.py")]:
         named |= set(re.findall(r"[\"'](utter_\w+)[\"']", source.read_text()))
     assert named and named <= set(domain["responses"])
 
 
-@pytest.mark.parametrize("name", ["utter_handoff_agent_joins", "utter_handoff_ticket_created", "utter_technical_problem"])
+@pytest.mark.parametrize("name", ["utter_handoff_agent_joins", "utter_handoff_ticket_created",
+                                  "utter_technical_problem", "utter_service_unavailable"])
 def test_customers_always_get_the_hotline(domain, name):
     for variation in domain["responses"][name]:
         assert "400-100-5678" in variation["text"]

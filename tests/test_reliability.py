@@ -1,0 +1,190 @@
+"""Faults injected on purpose: crashes mid-write, racing confirmations, and an action
+server that is down or hangs. Nothing may be lost, doubled or left half done."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import time
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+import requests
+from aiohttp import web
+
+from actions.demo_data import DEMO_ORDERS
+from actions.store import FAULT_MARKER_ENV, FAULT_STAGE_ENV, OrderStore, ReorderOutcome
+from devtools.servers import MODEL, free_port, running_actions, running_rasa
+
+UNPAID = "5201121000000001"
+CRASH_STAGES = ["new_order_inserted", "old_order_cancelled", "before_commit", "after_commit"]
+RACE_ROUNDS, RACERS = 20, 4
+
+
+def reorder_request(domain: Dict[str, Any], sender: str) -> Dict[str, Any]:
+    """What Rasa posts to the action server when a verified customer says yes."""
+    slots = {"order_id": UNPAID, "phone_tail": "1234", "verified_order_id": UNPAID,
+             "new_payment_method": "alipay", "new_installments": 1, "change_confirmed": True}
+    return {
+        "next_action": "action_cancel_and_reorder",
+        "sender_id": sender,
+        "version": "3.6.2",
+        "domain": domain,
+        "tracker": {
+            "sender_id": sender, "slots": slots, "paused": False, "followup_action": None,
+            "latest_message": {"text": "确认", "intent": {"name": "affirm"}, "entities": []},
+            "events": [], "active_loop": {}, "latest_action_name": "payment_change_form",
+        },
+    }
+
+
+def new_orders(store: OrderStore) -> List[Dict[str, Any]]:
+    demo = {order["order_id"] for order in DEMO_ORDERS}
+    return [row for row in store.db["orders"].rows if row["order_id"] not in demo]
+
+
+def wait_for(path: Path, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path} did not appear"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("stage", CRASH_STAGES)
+def test_action_server_killed_mid_reorder_leaves_all_or_nothing(tmp_path, domain, stage):
+    orders_db, marker = tmp_path / "orders.db", tmp_path / "stopped-here"
+    OrderStore(orders_db).close()
+    request = reorder_request(domain, "crash-test")
+    faults = {FAULT_STAGE_ENV: stage, FAULT_MARKER_ENV: str(marker)}
+
+    with running_actions(tmp_path, orders_db, extra_env=faults) as server:
+        caller = threading.Thread(target=lambda: _post_ignoring_errors(f"{server.url}/webhook", request))
+        caller.start()
+        wait_for(marker)
+        server.kill()
+        caller.join(timeout=30)
+
+    after_crash = OrderStore(orders_db)
+    assert after_crash.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    old, created = after_crash.get_order(UNPAID), new_orders(after_crash)
+    audit = after_crash.db["order_audit"].count
+    if stage == "after_commit":  # committed: fully after
+        assert (old.status, len(created), audit) == ("cancelled", 1, 2)
+        assert old.replaced_by == created[0]["order_id"]
+    else:  # not committed: fully before
+        assert (old.status, old.replaced_by, len(created), audit) == ("unpaid", None, 0, 0)
+
+    # The customer says yes again once the action server is back: one order, never two.
+    with running_actions(tmp_path, orders_db) as server:
+        answer = requests.post(f"{server.url}/webhook", json=request, timeout=30).json()
+    expected = "utter_reorder_already_done" if stage == "after_commit" else "utter_reorder_done"
+    assert [r.get("response") for r in answer["responses"]] == [expected]
+    assert len(new_orders(after_crash)) == 1 and after_crash.get_order(UNPAID).status == "cancelled"
+
+
+def _post_ignoring_errors(url: str, body: Dict[str, Any]) -> None:
+    try:
+        requests.post(url, json=body, timeout=60)
+    except requests.RequestException:
+        pass  # the server was killed mid-request, as intended
+
+
+def _confirm_at(args) -> str:
+    """One conversation's 'yes', from its own process and database connection."""
+    db_path, sender, start_at = args
+    store = OrderStore(db_path)
+    time.sleep(max(0.0, start_at - time.time()))
+    outcome = store.cancel_and_reorder(UNPAID, "1234", "wechat_pay", 1, sender).outcome
+    store.close()
+    return outcome.value
+
+
+def test_simultaneous_confirmations_create_exactly_one_order(tmp_path):
+    db_path = tmp_path / "orders.db"
+    store = OrderStore(db_path)
+    with multiprocessing.get_context("spawn").Pool(RACERS) as pool:
+        for round_number in range(RACE_ROUNDS):
+            store.reset_demo_data()
+            start_at = time.time() + 0.3
+            outcomes = pool.map(_confirm_at, [(str(db_path), f"conv-{i}", start_at) for i in range(RACERS)])
+            assert sorted(outcomes) == sorted(
+                [ReorderOutcome.REORDERED.value] + [ReorderOutcome.ALREADY_REPLACED.value] * (RACERS - 1)
+            ), f"round {round_number}: {outcomes}"
+            assert len(new_orders(store)) == 1
+            assert store.db["order_audit"].count == 2
+
+
+def say(rasa_url: str, sender: str, text: str) -> str:
+    replies = requests.post(f"{rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
+                            timeout=60).json()
+    return "\n".join(reply.get("text", "") for reply in replies)
+
+
+@pytest.mark.conversation
+def test_action_server_down_apologises_and_the_conversation_goes_on(tmp_path):
+    if not MODEL.exists():
+        pytest.fail(f"{MODEL} is missing: run `make train` first")
+    orders_db, actions_port = tmp_path / "orders.db", free_port()  # nothing listens there yet
+    with running_rasa(tmp_path, actions_port, orders_db) as rasa_url:
+        chinese = say(rasa_url, "down-zh", "我想换个支付方式")
+        assert "系统暂时没有响应" in chinese and "400-100-5678" in chinese
+        english = say(rasa_url, "down-en", "I want to change my payment method")
+        assert "isn't responding" in english and "400-100-5678" in english
+        assert "分期" in say(rasa_url, "down-zh", "分期有手续费吗")  # replies needing no action still work
+
+        with running_actions(tmp_path, orders_db, port=actions_port):
+            assert "订单号" in say(rasa_url, "down-zh", "我想换个支付方式")
+            assert "后4位" in say(rasa_url, "down-zh", "5201121000000001")
+
+
+@pytest.mark.conversation
+def test_hanging_action_server_gets_an_apology_within_the_time_limit(tmp_path):
+    if not MODEL.exists():
+        pytest.fail(f"{MODEL} is missing: run `make train` first")
+    port = free_port()
+    hanging = _HangingServer(port)
+    hanging.start()
+    try:
+        with running_rasa(tmp_path, port, tmp_path / "orders.db", extra_env={"ACTION_TIMEOUT_SECONDS": "2"}) as rasa_url:
+            started = time.monotonic()
+            reply = say(rasa_url, "slow-1", "change the payment method of my order")
+            elapsed = time.monotonic() - started
+            assert elapsed < 15
+            assert "isn't responding" in reply
+    finally:
+        hanging.stop()
+
+
+class _HangingServer(threading.Thread):
+    """An 'action server' that accepts requests and never answers in time."""
+
+    def __init__(self, port: int) -> None:
+        super().__init__(daemon=True)
+        self.port = port
+        self._runner: Any = None
+        self._loop: Any = None
+        self._ready = threading.Event()
+
+    def run(self) -> None:
+        import asyncio
+
+        async def hang(request: web.Request) -> web.Response:
+            await asyncio.sleep(120)
+            return web.json_response({})
+
+        self._loop = asyncio.new_event_loop()
+        app = web.Application()
+        app.router.add_post("/webhook", hang)
+        self._runner = web.AppRunner(app)
+        self._loop.run_until_complete(self._runner.setup())
+        self._loop.run_until_complete(web.TCPSite(self._runner, "127.0.0.1", self.port).start())
+        self._ready.set()
+        self._loop.run_forever()
+
+    def start(self) -> None:
+        super().start()
+        self._ready.wait(10)
+
+    def stop(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)

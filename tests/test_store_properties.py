@@ -1,0 +1,111 @@
+"""Property-based: random sequences of ownership checks, cancel-and-reorders (valid and
+invalid) and payments arriving from outside keep the order store's invariants."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from actions.catalog import PAYMENT_METHODS, VALID_PLANS
+from actions.demo_data import DEMO_ORDERS
+from actions.store import OrderStore, ReorderOutcome
+
+DEMO_IDS = [order["order_id"] for order in DEMO_ORDERS]
+TAILS = {order["order_id"]: order["phone"][-4:] for order in DEMO_ORDERS}
+METHODS = sorted(PAYMENT_METHODS) + ["bitcoin", ""]
+PLANS = list(VALID_PLANS) + [0, 7, 36]
+PAID = {"paid", "shipped", "completed"}
+
+
+class OrderStoreMachine(RuleBasedStateMachine):
+    @initialize()
+    def open_store(self) -> None:
+        self.directory = tempfile.TemporaryDirectory()
+        self.store = OrderStore(Path(self.directory.name) / "orders.db")
+        self.known_ids = list(DEMO_IDS)
+        self.reordered = 0
+
+    def teardown(self) -> None:
+        if hasattr(self, "store"):
+            self.store.close()
+            self.directory.cleanup()
+
+    def _tail_for(self, order_id: str, right: bool) -> str:
+        order = self.store.get_order(order_id)
+        tail = order.phone[-4:] if order else "0000"
+        return tail if right else str((int(tail) + 1) % 10000).zfill(4)
+
+    @rule(index=st.integers(0, 200), right=st.booleans())
+    def check_ownership(self, index: int, right: bool) -> None:
+        order_id = self.known_ids[index % len(self.known_ids)]
+        self.store.verify_owner(order_id, self._tail_for(order_id, right), "property-test")
+
+    @rule(index=st.integers(0, 200), right=st.booleans(), method=st.sampled_from(METHODS),
+          plan=st.sampled_from(PLANS))
+    def cancel_and_reorder(self, index: int, right: bool, method: str, plan: int) -> None:
+        order_id = self.known_ids[index % len(self.known_ids)]
+        before = self.store.get_order(order_id)
+        try:
+            result = self.store.cancel_and_reorder(order_id, self._tail_for(order_id, right), method, plan, "pt")
+        except ValueError:
+            assert method not in PAYMENT_METHODS or plan not in VALID_PLANS or (
+                plan > 1 and not PAYMENT_METHODS[method].allows_installments)
+            assert self.store.get_order(order_id) == before
+            return
+        if result.outcome is ReorderOutcome.REORDERED:
+            assert before.status == "unpaid" and right
+            self.reordered += 1
+            self.known_ids.append(result.replacement.order_id)
+        else:
+            assert self.store.get_order(order_id) == before
+
+    @precondition(lambda self: hasattr(self, "store"))
+    @rule(index=st.integers(0, 200))
+    def customer_pays_elsewhere(self, index: int) -> None:
+        """The payment system marks an unpaid order paid (outside the assistant)."""
+        order_id = self.known_ids[index % len(self.known_ids)]
+        self.store.db.execute(
+            "UPDATE orders SET status = 'paid' WHERE order_id = ? AND status = 'unpaid'", [order_id]
+        )
+
+    @invariant()
+    def each_order_is_replaced_at_most_once_by_an_identical_order(self) -> None:
+        if not hasattr(self, "store"):
+            return
+        rows = {row["order_id"]: row for row in self.store.db["orders"].rows}
+        replaces = Counter(row["replaces"] for row in rows.values() if row["replaces"])
+        assert all(count == 1 for count in replaces.values())
+        for row in rows.values():
+            if row["replaced_by"]:
+                new = rows[row["replaced_by"]]
+                assert row["status"] == "cancelled" and new["replaces"] == row["order_id"]
+                assert (new["total"], new["items"], new["phone"]) == (row["total"], row["items"], row["phone"])
+
+    @invariant()
+    def no_paid_order_is_ever_cancelled(self) -> None:
+        if not hasattr(self, "store"):
+            return
+        for row in self.store.db["order_audit"].rows:
+            old = json.loads(row["old_state"]) if row["old_state"] else None
+            new = json.loads(row["new_state"])
+            if old and new["status"] == "cancelled":
+                assert old["status"] == "unpaid"
+        for row in self.store.db["orders"].rows:
+            assert not (row["status"] in PAID and row["replaced_by"])
+
+    @invariant()
+    def every_change_is_counted_and_audited(self) -> None:
+        if not hasattr(self, "store"):
+            return
+        assert self.store.db["orders"].count == len(DEMO_IDS) + self.reordered
+        assert self.store.db["order_audit"].count == 2 * self.reordered
+
+
+OrderStoreMachine.TestCase.settings = settings(max_examples=60, stateful_step_count=30, deadline=None)
+TestOrderStoreProperties = OrderStoreMachine.TestCase

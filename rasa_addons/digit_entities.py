@@ -1,14 +1,14 @@
 """Deterministic extraction of order numbers and phone-number tails.
 
-Digits carry no context a neural tagger could learn from, and a half-tagged order number
-is worse than none. So these two entities come only from here; DIET owns the others and
-is never trained on them (they stay unannotated in the NLU data).
+Digits carry no context a statistical tagger could learn from, and a half-tagged order
+number is worse than none. So these two entities come only from here; the CRF owns the
+others and is never trained on them (they stay unannotated in the NLU data).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -26,6 +26,8 @@ from rasa.shared.nlu.constants import (
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
+
+from rasa_addons.fingerprints import source_fingerprint
 
 # Full-width digits (１２３４) are common with Chinese input methods.
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
@@ -75,6 +77,10 @@ def find_digit_entities(text: Text) -> List[Dict[Text, Any]]:
 )
 class DigitEntityExtractor(GraphComponent, EntityExtractorMixin):
     """Adds `order_id` and `phone_tail` entities found by fixed patterns."""
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
+        return source_fingerprint(cls)
 
     @classmethod
     def create(

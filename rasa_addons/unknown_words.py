@@ -1,8 +1,9 @@
 """Sends messages made only of words never seen in training to the fallback.
 
-DIET is confident about almost anything: keyboard mashing ("asdkjh qwe") comes out as
-some intent at 0.9+, so no confidence threshold separates it from real questions.
-A message with words but not one known word is not understood, whatever DIET says.
+Intent classifiers are confident about almost anything: DIET rated keyboard mashing
+("asdkjh qwe") as some intent at 0.9+, so no confidence threshold separates it from real
+questions.
+A message with words but not one known word is not understood, whatever the classifier says.
 Digits, emoji and punctuation are not words here: "1234" still answers a question.
 """
 
@@ -21,6 +22,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from rasa_addons.fingerprints import source_fingerprint
+
 NOT_UNDERSTOOD = "nlu_fallback"
 _WORD = re.compile(r"[A-Za-z\u3400-\u9fff]")
 
@@ -38,6 +41,10 @@ def words(message: Message) -> List[Text]:
 )
 class UnknownWordsFallback(GraphComponent):
     """Place after the intent classifier and FallbackClassifier."""
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
+        return source_fingerprint(cls)
 
     def __init__(
         self,
@@ -83,7 +90,8 @@ class UnknownWordsFallback(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             found = words(message)
-            if found and self.vocabulary and not any(word in self.vocabulary for word in found):
+            already_fallback = (message.get(INTENT) or {}).get(INTENT_NAME_KEY) == NOT_UNDERSTOOD
+            if found and self.vocabulary and not already_fallback and not any(w in self.vocabulary for w in found):
                 fallback = {INTENT_NAME_KEY: NOT_UNDERSTOOD, "confidence": 1.0}
                 ranking = message.get(INTENT_RANKING_KEY) or []
                 message.set(INTENT, fallback, add_to_output=True)

@@ -4,8 +4,8 @@
 
 - every entity span starts and ends on a token boundary of the project's tokenizer
   (jieba with the user dictionary, whitespace dropped);
-- only DIET's entities are annotated (order_id and phone_tail come from a fixed-pattern
-  extractor and must stay unannotated, or DIET learns them too);
+- only the CRF's entities are annotated (order_id and phone_tail come from a fixed-pattern
+  extractor and must stay unannotated, or the CRF learns them too);
 - every annotated payment_method surface form maps to a canonical value via a synonym;
 - no example text appears under two intents;
 - counts of examples per intent and language, with the minimums below.
@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from actions.catalog import PAYMENT_METHODS  # noqa: E402
 from actions.language import message_language  # noqa: E402
 
-DIET_ENTITIES = {"payment_method", "installments"}
+TAGGED_ENTITIES = {"payment_method", "installments"}
 # Methods customers ask for that the mall does not take: recognised so the bot can say so.
 UNSUPPORTED_METHODS = {"jd_baitiao", "paypal", "apple_pay", "cash_on_delivery"}
 MIN_PER_LANGUAGE = 15  # per intent and per language, zh and en
@@ -68,7 +68,7 @@ def lint(paths: Sequence[str]) -> Tuple[List[str], Dict[str, Counter]]:
         for entity in example.get("entities") or []:
             name, start, end = entity["entity"], entity["start"], entity["end"]
             surface = text[start:end]
-            if name not in DIET_ENTITIES:
+            if name not in TAGGED_ENTITIES:
                 problems.append(f"{intent}: '{text}': do not annotate {name} (extracted by pattern)")
             if start not in starts or end not in ends:
                 problems.append(f"{intent}: '{text}': '{surface}' is not on token boundaries")

@@ -32,10 +32,10 @@ NOT_UNDERSTOOD = "nlu_fallback"
 Scored = List[Tuple[str, str, float]]  # (expected intent, predicted intent, confidence)
 
 
-def train_without_fallback(workdir: Path, nlu_file: Path) -> Path:
+def train_without_fallback(workdir: Path, nlu_file: Path, config_path: Path = ROOT / "config.yml") -> Path:
     from rasa.model_training import train_nlu
 
-    config = yaml.safe_load((ROOT / "config.yml").read_text())
+    config = yaml.safe_load(config_path.read_text())
     config["pipeline"] = [c for c in config["pipeline"] if c["name"] != "FallbackClassifier"]
     config_file = workdir / "config.yml"
     config_file.write_text(yaml.safe_dump(config, allow_unicode=True))

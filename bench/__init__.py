@@ -1,0 +1,1 @@
+"""`make bench`: this assistant against Rasa's stock bot, written to docs/BENCHMARK.md."""

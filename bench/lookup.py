@@ -1,0 +1,74 @@
+"""Order lookups (ownership check + read, what the bot does per lookup) on the demo
+database and on one with a million orders."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from pathlib import Path
+from typing import Iterator, List, Tuple
+
+from actions.store import OrderStore
+from bench.load import Latencies
+
+STATUSES = ["unpaid", "paid", "shipped", "completed", "cancelled", "refunded"]
+METHODS = ["huabei", "credit_card", "debit_card", "alipay", "wechat_pay"]
+
+
+def _generated_rows(count: int, seed: int) -> Iterator[Tuple]:
+    rng = random.Random(seed)
+    for number in range(count):
+        order_id = f"53{number:014d}"
+        phone = f"13{rng.randrange(10**9):09d}"
+        items = json.dumps([{"name": f"Product {rng.randrange(500)}", "quantity": 1}])
+        yield (order_id, phone, rng.choice(STATUSES), rng.choice(METHODS), rng.choice([1, 3, 6, 12, 24]),
+               round(rng.uniform(50, 20000), 2), items, None, None, "2026-11-01T10:00:00+08:00",
+               "2026-11-01T10:00:00+08:00")
+
+
+def add_generated_orders(store: OrderStore, count: int, seed: int = 7, batch: int = 100_000) -> None:
+    rows = _generated_rows(count, seed)
+    connection = store.db.conn
+    while True:
+        chunk = [row for _, row in zip(range(batch), rows)]
+        if not chunk:
+            return
+        connection.execute("BEGIN")
+        connection.executemany(
+            "INSERT INTO orders (order_id, phone, status, payment_method, installments, total, items,"
+            " replaced_by, replaces, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)", chunk)
+        connection.execute("COMMIT")
+
+
+def lookup_latencies(store: OrderStore, samples: int, seed: int = 11) -> Latencies:
+    rng = random.Random(seed)
+    known: List[Tuple[str, str]] = [
+        (row["order_id"], row["phone"][-4:])
+        for row in store.db.query("SELECT order_id, phone FROM orders ORDER BY random() LIMIT 5000")
+    ]
+    timings = []
+    for _ in range(samples):
+        order_id, tail = rng.choice(known)
+        started = time.perf_counter()
+        store.verify_owner(order_id, tail, "bench")
+        store.get_order(order_id)
+        timings.append(time.perf_counter() - started)
+    return Latencies(timings)
+
+
+def measure(workdir: Path, big: int, samples: int) -> dict:
+    demo = OrderStore(workdir / "demo.db")
+    large = OrderStore(workdir / "large.db")
+    started = time.perf_counter()
+    add_generated_orders(large, big)
+    generated_in = time.perf_counter() - started
+    result = {
+        "demo": {"orders": demo.db["orders"].count, **lookup_latencies(demo, samples).summary()},
+        "large": {"orders": large.db["orders"].count, **lookup_latencies(large, samples).summary(),
+                  "generated_seconds": generated_in,
+                  "file_mb": (workdir / "large.db").stat().st_size / 1024**2},
+    }
+    demo.close()
+    large.close()
+    return result

@@ -1,0 +1,95 @@
+"""Rasa's LogisticRegressionClassifier, stored as plain arrays instead of with skops.
+
+The intent classifier of this assistant is a logistic regression on the sparse word and
+character n-gram features (no TensorFlow: DIET's graph building made the server take
+30 s to start). Rasa persists it with skops, whose import alone scans scikit-learn for
+trusted types and takes about 7 s at every start; the model is three arrays, saved here
+with numpy (no pickle) and loaded in milliseconds.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+import numpy as np
+
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+
+from rasa_addons.fingerprints import source_fingerprint
+
+logger = logging.getLogger(__name__)
+WEIGHTS = "weights.npz"
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
+)
+class ArrayLogisticRegressionClassifier(LogisticRegressionClassifier):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        # Rasa's wrapper fixes the inverse regularisation strength at sklearn's 1.0.
+        return {**LogisticRegressionClassifier.get_default_config(), "C": 1.0}
+
+    def __init__(self, config: Dict[Text, Any], name: Text, model_storage: ModelStorage,
+                 resource: Resource) -> None:
+        super().__init__(config, name, model_storage, resource)
+        self.clf.set_params(C=self.config["C"])
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
+        return source_fingerprint(cls)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Rasa's version fails on a message without features (empty or only spaces):
+        such a message is not understood, and the fallback classifier says so."""
+        with_features = [m for m in messages if m.get_sparse_features(attribute=TEXT)[1] is not None]
+        for message in messages:
+            if message not in with_features:
+                message.set(INTENT, {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0}, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [], add_to_output=True)
+        if with_features:
+            super().process(with_features)
+        return messages
+
+    def persist(self) -> None:
+        with self._model_storage.write_to(self._resource) as model_dir:
+            np.savez(
+                model_dir / WEIGHTS,
+                coef=self.clf.coef_,
+                intercept=self.clf.intercept_,
+                classes=np.asarray(self.clf.classes_, dtype=str),
+            )
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> ArrayLogisticRegressionClassifier:
+        component = cls(config, execution_context.node_name, model_storage, resource)
+        try:
+            with model_storage.read_from(resource) as model_dir:
+                with np.load(model_dir / WEIGHTS, allow_pickle=False) as weights:
+                    component.clf.coef_ = weights["coef"]
+                    component.clf.intercept_ = weights["intercept"]
+                    component.clf.classes_ = weights["classes"]
+            component.clf.n_features_in_ = component.clf.coef_.shape[1]
+        except (ValueError, FileNotFoundError):
+            logger.debug("No trained intent classifier in resource '%s'.", resource.name)
+        return component

@@ -61,21 +61,21 @@ def metadata_language(metadata: Optional[Dict[str, Any]]) -> Optional[str]:
     return None
 
 
-def conversation_language(user_turns_newest_first: Iterable[UserTurn]) -> str:
-    """Language of the newest worded message; else the page language; else Chinese."""
+def conversation_language(user_turns_newest_first: Iterable[UserTurn], remembered: Optional[str] = None) -> str:
+    """Language of the newest worded message; else the language remembered for the
+    conversation's earlier messages; else the page language; else Chinese."""
     page_language = None
     for text, metadata in user_turns_newest_first:
         language = message_language(text)
         if language:
             return language
         page_language = page_language or metadata_language(metadata)
-    return page_language or DEFAULT_LANGUAGE
+    return remembered or page_language or DEFAULT_LANGUAGE
 
 
 def tracker_language(tracker: Tracker) -> str:
     """`conversation_language` for a rasa_sdk tracker."""
     return conversation_language(
-        (event.get("text"), event.get("metadata"))
-        for event in reversed(tracker.events)
-        if event.get("event") == "user"
+        ((event.get("text"), event.get("metadata")) for event in reversed(tracker.events) if event.get("event") == "user"),
+        tracker.get_slot("language"),
     )

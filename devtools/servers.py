@@ -47,11 +47,12 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float
 
 
 @contextmanager
-def background(command: Sequence[str], log: Path, env: Dict[str, str]) -> Iterator[subprocess.Popen]:
+def background(command: Sequence[str], log: Path, env: Dict[str, str],
+               cwd: Path = ROOT) -> Iterator[subprocess.Popen]:
     """A child process in its own process group, stopped (and waited for) on exit."""
     with open(log, "w") as log_file:
         process = subprocess.Popen(
-            list(command), cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+            list(command), cwd=cwd, env=env, stdout=log_file, stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         try:
@@ -110,11 +111,11 @@ def write_endpoints(workdir: Path, actions_port: int) -> Path:
     endpoints.write_text(
         f"""action_endpoint:
   url: "http://127.0.0.1:{actions_port}/webhook"
+  enable_selective_domain: true
 nlg:
   type: rasa_addons.nlg.BilingualNLG
 tracker_store:
-  type: SQL
-  dialect: sqlite
+  type: rasa_addons.tracker_store.WindowedSQLiteTrackerStore
   db: {workdir / "conversations.db"}
 """
     )

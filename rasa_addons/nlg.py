@@ -1,10 +1,11 @@
 """Response generator that answers in the customer's language.
 
 Every response in the domain has a Chinese default and an English variation with
-`condition: [{type: slot, name: language, value: en}]`. The language is not a stored
-slot: it is derived here from the conversation each time a response is rendered, so
-a reply is never in the previous message's language (a custom action that sets a slot
-and utters in the same run would render with the old value).
+`condition: [{type: slot, name: language, value: en}]`. The language is derived here from
+the conversation each time a response is rendered, so a reply is never in the previous
+message's language (a custom action that sets a slot and utters in the same run would
+render with the old value). The `language` slot only remembers the language of messages
+that left the dialogue window (rasa_addons.tracker_store).
 """
 
 from __future__ import annotations
@@ -24,9 +25,8 @@ LANGUAGE_CONDITION = "language"
 
 def dialogue_language(tracker: DialogueStateTracker) -> str:
     return conversation_language(
-        (event.text, event.metadata)
-        for event in reversed(tracker.events)
-        if isinstance(event, UserUttered)
+        ((event.text, event.metadata) for event in reversed(tracker.events) if isinstance(event, UserUttered)),
+        tracker.get_slot(LANGUAGE_CONDITION),
     )
 
 

@@ -284,6 +284,15 @@ def test_replies_follow_the_customer_switching_language(assistant, orders):
     assert chinese(chat.say("还是用中文吧，换成支付宝"))
 
 
+def test_english_stays_english_through_many_clicks_and_digits(assistant, orders):
+    chat = Chat(assistant)
+    chat.say("hello, how do I pay in installments?")
+    for _ in range(12):  # only buttons and digits from here on: nothing says the language
+        chat.say("/ask_installment_fees")
+        chat.say("1234")
+    assert "fee" in chat.say("/ask_installment_fees") and not chinese(chat.text)
+
+
 # -- input a customer should never be able to break ------------------------------------------------
 
 
@@ -381,6 +390,17 @@ def test_guessing_one_order_from_many_conversations_locks_it(assistant, orders):
     assert "paused" in reply and "TV" not in reply
     assert "human agent" in reply
     assert orders.recent_failures("5201121000000006") == 5
+
+
+def test_what_was_proved_early_in_a_long_conversation_is_kept(assistant, orders):
+    chat = Chat(assistant)
+    chat.say("我想改订单5201121000000001的支付方式")
+    assert "哪种支付方式" in chat.say("1234")
+    chat.say("算了")
+    for number in range(40):  # far beyond the window the dialogue engine is given
+        chat.say(["分期有手续费吗", "怎么还款", "谢谢", "支持哪些分期方式"][number % 4])
+    reply = chat.say("还是帮我把刚才那个订单换成支付宝吧")
+    assert "请确认" in reply and "5201121000000001" in reply  # no need to prove ownership again
 
 
 def test_gibberish_twice_offers_a_human(assistant):

@@ -49,3 +49,9 @@ def test_page_language_applies_until_the_customer_writes_words():
 def test_chinese_when_nothing_says_otherwise():
     assert conversation_language([]) == "zh"
     assert conversation_language([("👍", {}), ("/greet", None)]) == "zh"
+
+
+def test_language_remembered_from_before_the_dialogue_window():
+    assert conversation_language([("1234", None), ("/affirm", None)], remembered="en") == "en"
+    assert conversation_language([("好的", None)], remembered="en") == "zh"  # new words win
+    assert conversation_language([("/greet", {"language": "zh"})], remembered="en") == "en"

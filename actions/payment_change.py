@@ -6,6 +6,7 @@ same order is placed again with the new method, atomically, only after an explic
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
@@ -29,6 +30,28 @@ from actions.verification import verified_order
 
 Slots = Dict[str, Any]
 CHANGE_REQUEST_SLOTS = ("new_payment_method", "new_installments", "change_confirmed")
+
+# Cancelling an order cannot be undone, so the yes must be clear: the button, or a
+# confident "yes" with no sign of a "no" in it. Cross-validation read new phrasings such
+# as "that's incorrect" as a yes at 0.97; every common yes scores 0.91 or more.
+CONFIRMATION_MIN_CONFIDENCE = 0.90
+_NEGATION = re.compile(
+    r"不(?!错|客气)|别|否|算了|再说|下次|保持原|没(?!问题|错)"
+    r"|\b(no(?!\s+problem)|not|don'?t|never|nope|nah|incorrect|wrong|forget|stop|wait)\b",
+    re.IGNORECASE,
+)
+
+
+def is_clear_yes(latest_message: Dict[str, Any]) -> bool:
+    text = latest_message.get("text") or ""
+    if text.strip() == "/affirm":  # the confirmation button
+        return True
+    intent = latest_message.get("intent") or {}
+    return (
+        intent.get("name") == "affirm"
+        and (intent.get("confidence") or 0.0) >= CONFIRMATION_MIN_CONFIDENCE
+        and not _NEGATION.search(text)
+    )
 
 
 def forget_change_request() -> List[Dict[str, Any]]:
@@ -110,6 +133,9 @@ class ValidatePaymentChangeForm(FormValidationAction):
     def validate_change_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Slots:
+        if value is True and not is_clear_yes(tracker.latest_message):
+            dispatcher.utter_message(response="utter_confirm_unclear")
+            return {"change_confirmed": None}
         return {"change_confirmed": value is True}
 
 

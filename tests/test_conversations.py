@@ -178,6 +178,14 @@ def test_no_means_nothing_changes(assistant, orders):
     assert new_orders(orders) == [] and orders.get_order("5201121000000001").status == "unpaid"
 
 
+def test_a_hedged_yes_changes_nothing(assistant, orders):
+    chat = Chat(assistant)
+    chat.say("change order 5201121000000001 to alipay, phone ends 1234")
+    assert "Please confirm" in chat.say("yes, no wait")  # asked again, whichever check caught it
+    assert new_orders(orders) == [] and orders.get_order("5201121000000001").status == "unpaid"
+    assert "Done" in chat.click("Yes, go ahead")
+
+
 def test_a_second_yes_creates_no_second_order(assistant, orders):
     chat = Chat(assistant)
     chat.say("订单5201121000000001 尾号1234 改成支付宝")

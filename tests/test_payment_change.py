@@ -177,3 +177,29 @@ def test_stopping_forgets_the_request(store, domain):
     result = run(ActionDiscardChangeRequest(), tracker(CONFIRMED), domain)
     assert result.responses == ["utter_change_discarded"]
     assert result.slots == {"new_payment_method": None, "new_installments": None, "change_confirmed": None}
+
+
+def confirm(domain, text, intent="affirm", confidence=0.98):
+    form = form_turn(FORM, {**VERIFIED, "new_payment_method": "alipay", "new_installments": 1},
+                     {"change_confirmed": True}, text=text)
+    form.latest_message["intent"] = {"name": intent, "confidence": confidence}
+    return run(ValidatePaymentChangeForm(), form, domain)
+
+
+@pytest.mark.parametrize("text, confidence", [("/affirm", 1.0), ("确认", 0.98), ("没问题", 0.95), ("yes go ahead", 1.0)])
+def test_a_clear_yes_confirms(store, domain, text, confidence):
+    result = confirm(domain, text, confidence=confidence)
+    assert result.slots["change_confirmed"] is True and result.responses == []
+
+
+@pytest.mark.parametrize("text, confidence", [
+    ("that's incorrect", 0.97),  # read as yes by a model that never saw it
+    ("forget it", 0.95),
+    ("没必要", 0.93),
+    ("yes, no wait", 0.91),
+    ("好吧", 0.62),  # not confident enough
+])
+def test_anything_less_than_a_clear_yes_is_asked_again(store, domain, text, confidence):
+    result = confirm(domain, text, confidence=confidence)
+    assert result.slots["change_confirmed"] is None
+    assert result.responses == ["utter_confirm_unclear"]

@@ -100,7 +100,7 @@ def write(report: Path, ours: Results, stock: Results, lookup: Results, meta: Re
         "",
         f"Written by `make bench` on {meta['date']}. Machine: {meta['machine']}.",
         "Both bots were trained and served the same way in this run (`rasa train`, `rasa run`, REST",
-        "channel, loopback); this assistant with its action server, NLG and SQL tracker store as",
+        "channel, loopback); this assistant with its action server, NLG and SQLite tracker store as",
         "deployed, the stock bot as `rasa init` creates it. Medians of the repeats given.",
         "",
         "## Targets",
@@ -171,8 +171,10 @@ def write(report: Path, ours: Results, stock: Results, lookup: Results, meta: Re
         "",
         "## Accuracy of the benchmarked model",
         "",
-        f"Intent accuracy on the held-out set (tests/nlu/holdout.yml, {meta['accuracy']['n']} messages): "
-        f"**{meta['accuracy']['intent_accuracy']:.3f}**; entities found exactly: {meta['accuracy']['entity_exact']:.3f}.",
+        f"Held-out set (tests/nlu/holdout.yml, {meta['accuracy']['n']} messages) parsed by the running server: "
+        f"intent right **{meta['accuracy']['intent_accuracy']:.3f}** (a message sent to the fallback counts as "
+        f"wrong; `rasa test` scores the top intent before the fallback), all entities exactly right "
+        f"{meta['accuracy']['entity_exact']:.3f}.",
         "",
         "## Reproduce",
         "",

@@ -4,13 +4,16 @@ Intent classifiers are confident about almost anything: DIET rated keyboard mash
 ("asdkjh qwe") as some intent at 0.9+, so no confidence threshold separates it from real
 questions.
 A message with words but not one known word is not understood, whatever the classifier says.
-Digits, emoji and punctuation are not words here: "1234" still answers a question.
+Digits, emoji and punctuation are not words here: "1234" still answers a question and "👍"
+still says yes. A message of punctuation alone ("???", "。。。") says nothing the bot can
+act on, though the classifier read "???" as a question to the bot at 0.84.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from typing import Any, Dict, List, Optional, Set, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -34,6 +37,11 @@ def words(message: Message) -> List[Text]:
         for token in message.get(TOKENS_NAMES[TEXT]) or []
         if _WORD.search(token.text)
     ]
+
+
+def punctuation_only(text: Text) -> bool:
+    visible = [char for char in text if not char.isspace()]
+    return bool(visible) and all(unicodedata.category(char).startswith("P") for char in visible)
 
 
 @DefaultV1Recipe.register(
@@ -91,7 +99,8 @@ class UnknownWordsFallback(GraphComponent):
         for message in messages:
             found = words(message)
             already_fallback = (message.get(INTENT) or {}).get(INTENT_NAME_KEY) == NOT_UNDERSTOOD
-            if found and self.vocabulary and not already_fallback and not any(w in self.vocabulary for w in found):
+            unknown = found and self.vocabulary and not any(w in self.vocabulary for w in found)
+            if not already_fallback and (unknown or punctuation_only(message.get(TEXT) or "")):
                 fallback = {INTENT_NAME_KEY: NOT_UNDERSTOOD, "confidence": 1.0}
                 ranking = message.get(INTENT_RANKING_KEY) or []
                 message.set(INTENT, fallback, add_to_output=True)

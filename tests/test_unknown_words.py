@@ -32,7 +32,13 @@ def test_one_known_word_is_enough_and_case_does_not_matter():
     assert processed.get("intent")["name"] == "greet"
 
 
-def test_digits_emoji_and_punctuation_are_left_to_the_classifier():
-    for tokens in (["1234"], ["5201121000000001"], ["👍"], ["？？？"]):
+def test_digits_and_emoji_are_left_to_the_classifier():
+    for tokens in (["1234"], ["5201121000000001"], ["👍"], ["1234", "？"]):
         processed = guard(["hello"]).process([message(*tokens, intent="inform")])[0]
         assert processed.get("intent")["name"] == "inform", tokens
+
+
+def test_punctuation_alone_is_not_understood():
+    for tokens in (["???"], ["？？？"], ["。。。"], ["!", "…"]):
+        processed = guard(["hello"]).process([message(*tokens, intent="bot_challenge")])[0]
+        assert processed.get("intent")["name"] == "nlu_fallback", tokens

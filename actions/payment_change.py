@@ -139,6 +139,18 @@ class ValidatePaymentChangeForm(FormValidationAction):
         return {"change_confirmed": value is True}
 
 
+class ActionSetChangeGoal(Action):
+    """A payment method named with no request open ("改成支付宝") asks for the change."""
+
+    def name(self) -> str:
+        return "action_set_change_goal"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[str, Any]]:
+        return [SlotSet("order_goal", "change_payment")]
+
+
 class ActionAskChangeConfirmed(Action):
     """Summarises the change (old order, new method and plan) and asks for a yes."""
 

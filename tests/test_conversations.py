@@ -146,6 +146,37 @@ def test_everything_in_the_first_message_in_english(assistant, orders):
     assert (new["payment_method"], new["installments"], new["total"]) == ("wechat_pay", 1, 8999.0)
 
 
+def test_naming_a_new_method_first_starts_the_change(assistant, orders):
+    chat = Chat(assistant)
+    assert "order number" in chat.say("I'd rather pay with alipay")
+    summary = chat.say("5201121000000001, phone ends 1234")
+    assert "Please confirm" in summary and "Alipay" in summary
+    chat.click("Yes, go ahead")
+    (new,) = new_orders(orders)
+    assert new["payment_method"] == "alipay"
+
+
+def test_an_ok_to_an_open_choice_asks_it_again(assistant, orders):
+    chat = Chat(assistant)
+    chat.say("订单5201121000000006 尾号9012 改成花呗")
+    reply = chat.say("好的")
+    assert "分几期" in reply and "还有其他" not in reply
+    assert new_orders(orders) == []
+
+
+def test_a_forgotten_order_number_gets_directions_and_a_way_out(assistant):
+    chat = Chat(assistant)
+    chat.say("I want to change my payment method")
+    reply = chat.say("I forgot my order number")
+    assert "My Orders" in reply and "order number" in reply.split("\n")[-1]
+    assert "Talk to a person" in [b["title"] for b in chat.buttons]
+    assert "last 4 digits" in chat.say("found it: 5201121000000001")
+
+
+def test_punctuation_alone_asks_to_rephrase(assistant):
+    assert "换个说法" in Chat(assistant).say("？？？")
+
+
 def test_installment_method_asks_for_the_periods(assistant, orders):
     chat = Chat(assistant)
     chat.say("订单5201121000000008怎么改支付方式")

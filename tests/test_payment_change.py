@@ -3,6 +3,7 @@
 import pytest
 
 from actions.payment_change import (
+    ActionSetChangeGoal,
     ActionAskChangeConfirmed,
     ActionCancelAndReorder,
     ActionDiscardChangeRequest,
@@ -203,3 +204,8 @@ def test_anything_less_than_a_clear_yes_is_asked_again(store, domain, text, conf
     result = confirm(domain, text, confidence=confidence)
     assert result.slots["change_confirmed"] is None
     assert result.responses == ["utter_confirm_unclear"]
+
+
+def test_a_method_named_first_makes_the_goal_a_change(store, domain):
+    result = run(ActionSetChangeGoal(), tracker({"new_payment_method": "alipay"}), domain)
+    assert result.slots == {"order_goal": "change_payment"} and result.responses == []

@@ -82,7 +82,7 @@ def main() -> int:
     args = parser.parse_args()
     sizes = ({"fresh": 40, "long_turns": 50, "long_repeats": 2, "load": 60, "lookup": 500, "orders": 100_000}
              if args.quick else
-             {"fresh": 200, "long_turns": 50, "long_repeats": 10, "load": 240, "lookup": 5000, "orders": 1_000_000})
+             {"fresh": 200, "long_turns": 50, "long_repeats": 20, "load": 240, "lookup": 5000, "orders": 1_000_000})
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     try:
         stock = stock_bot(workdir / "stock-project")

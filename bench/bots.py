@@ -46,8 +46,10 @@ ASSISTANT = Bot(
     project=ROOT,
     train_args=["--domain", "domain"],
     faq_texts=["分期有手续费吗", "how do I pay in installments", "怎么还款", "which installment options are there"],
+    # Seven texts: turn 50 sends turn 1's message again (49 = 7 × 7), so the two compare
+    # conversation length, not two different replies.
     long_texts=["分期有手续费吗", "how do I pay in installments", "怎么还款", "谢谢", "逾期会怎样",
-                "is there any interest", "你好", "支持哪些分期方式"],
+                "is there any interest", "支持哪些分期方式"],
     action_texts=[f"订单52011210000000{n:02d} 尾号{tail} 查一下状态"
                   for n, tail in [(1, 1234), (3, 5678), (6, 9012), (8, 3456)]],
 )
@@ -66,8 +68,8 @@ def stock_bot(directory: Path) -> Bot:
         project=directory,
         train_args=[],
         faq_texts=["hello", "I am happy", "are you a bot?", "good morning"],
-        long_texts=["hello", "I am great", "are you a bot?", "good morning", "I am very happy", "hey there",
-                    "am I talking to a human?", "perfect"],
+        long_texts=["hello", "I am great", "are you a bot?", "good morning", "I am very happy",
+                    "am I talking to a human?", "perfect"],  # seven, as above
     )
 
 

@@ -122,7 +122,8 @@ def write(report: Path, ours: Results, stock: Results, lookup: Results, meta: Re
         "",
         "## Latency against turn number",
         "",
-        f"{meta['long_repeats']} conversations of {meta['long_turns']} messages each; median per turn.",
+        f"{meta['long_repeats']} conversations of {meta['long_turns']} messages each (seven messages in turn, so turn 50 "
+        "repeats turn 1's message); median per turn.",
         "",
         "![latency by turn](bench/latency_by_turn.png)",
         "",
@@ -179,7 +180,7 @@ def write(report: Path, ours: Results, stock: Results, lookup: Results, meta: Re
         "## Reproduce",
         "",
         "```bash",
-        "make bench     # writes docs/BENCHMARK.md and docs/bench/*.png (about 15 minutes)",
+        "make bench     # writes docs/BENCHMARK.md and docs/bench/*.png (about 5 minutes)",
         "```",
     ]
     if meta.get("findings"):

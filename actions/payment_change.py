@@ -37,7 +37,7 @@ CHANGE_REQUEST_SLOTS = ("new_payment_method", "new_installments", "change_confir
 CONFIRMATION_MIN_CONFIDENCE = 0.90
 _NEGATION = re.compile(
     r"不(?!错|客气)|别|否|算了|再说|下次|保持原|没(?!问题|错)"
-    r"|\b(no(?!\s+problem)|not|don'?t|never|nope|nah|incorrect|wrong|forget|stop|wait)\b",
+    r"|\b(no(?!\s+problem)|(?<!why )not|don'?t|never|nope|nah|incorrect|wrong|forget|stop|wait)\b",
     re.IGNORECASE,
 )
 

@@ -187,7 +187,9 @@ def confirm(domain, text, intent="affirm", confidence=0.98):
     return run(ValidatePaymentChangeForm(), form, domain)
 
 
-@pytest.mark.parametrize("text, confidence", [("/affirm", 1.0), ("确认", 0.98), ("没问题", 0.95), ("yes go ahead", 1.0)])
+@pytest.mark.parametrize("text, confidence", [
+    ("/affirm", 1.0), ("确认", 0.98), ("没问题", 0.95), ("yes go ahead", 1.0), ("sure why not", 0.95),
+])
 def test_a_clear_yes_confirms(store, domain, text, confidence):
     result = confirm(domain, text, confidence=confidence)
     assert result.slots["change_confirmed"] is True and result.responses == []

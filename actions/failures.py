@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from abc import ABC, abstractmethod
 import logging
 from typing import Any, Awaitable, Callable, Dict, List
 
@@ -39,3 +40,16 @@ def _undo_unvalidated_slots(action: Action, tracker: Tracker) -> List[Dict]:
     if not isinstance(action, FormValidationAction):
         return []
     return [SlotSet(slot, None) for slot in tracker.slots_to_validate()]
+
+
+class GuardedFormValidation(FormValidationAction, ABC):
+    """A form validator that apologises instead of failing silently. Abstract, so the
+    action server does not register it as an action of its own."""
+
+    @abstractmethod
+    def name(self) -> str:
+        ...
+
+    @apologise_on_failure
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]):
+        return await super().run(dispatcher, tracker, domain)

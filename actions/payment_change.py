@@ -12,7 +12,6 @@ from typing import Any, Dict, List, Optional
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.catalog import (
@@ -23,7 +22,7 @@ from actions.catalog import (
     payment_method,
     plan_labels,
 )
-from actions.failures import apologise_on_failure
+from actions.failures import GuardedFormValidation, apologise_on_failure
 from actions.order_lookup import describe_order
 from actions.store import Order, ReorderOutcome, order_store
 from actions.verification import verified_order
@@ -72,13 +71,9 @@ def _is_unchanged(order: Optional[Order], method: Optional[PaymentMethod], plan:
     return bool(order and method and method.code == order.payment_method and plan == order.installments)
 
 
-class ValidatePaymentChangeForm(FormValidationAction):
+class ValidatePaymentChangeForm(GuardedFormValidation):
     def name(self) -> str:
         return "validate_payment_change_form"
-
-    @apologise_on_failure
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
-        return await super().run(dispatcher, tracker, domain)
 
     def validate_new_payment_method(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -12,10 +12,9 @@ from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.failures import apologise_on_failure
+from actions.failures import GuardedFormValidation
 from actions.store import Order, Verification, order_store
 
 MAX_TRIES = 3
@@ -53,13 +52,9 @@ def _typed_in_latest_message(tracker: Tracker, entity: str) -> bool:
     return any(e.get("entity") == entity for e in tracker.latest_message.get("entities", []))
 
 
-class ValidateOrderVerificationForm(FormValidationAction):
+class ValidateOrderVerificationForm(GuardedFormValidation):
     def name(self) -> str:
         return "validate_order_verification_form"
-
-    @apologise_on_failure
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
-        return await super().run(dispatcher, tracker, domain)
 
     async def required_slots(
         self, domain_slots: List[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -6,15 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p var
 
-for port in 5005 5055 8080; do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-        echo "Port $port is already in use (is \`make serve\` or \`make shell\` running elsewhere?)." >&2
-        exit 1
-    fi
-done
-
-with_parent=()
-command -v setpriv > /dev/null && with_parent=(setpriv --pdeathsig TERM)
+source scripts/common.sh
+require_free_ports 5005 5055 8080
 pids=()
 stop() {
     trap - INT TERM HUP EXIT

@@ -5,17 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p var
 
-for port in 5005 5055; do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-        echo "Port $port is already in use (is \`make shell\` or \`make serve\` running elsewhere?)." >&2
-        exit 1
-    fi
-done
-
-# Both servers get SIGTERM when this script dies, however it dies (a closed terminal
-# does not always deliver SIGHUP to them).
-with_parent=()
-command -v setpriv > /dev/null && with_parent=(setpriv --pdeathsig TERM)
+source scripts/common.sh
+require_free_ports 5005 5055
 
 .venv/bin/python -m actions.store init
 SANIC_HOST=127.0.0.1 "${with_parent[@]}" .venv/bin/rasa run actions --actions actions --port 5055 > var/actions.log 2>&1 &

@@ -1,5 +1,6 @@
-# The payment-support assistant. Every target sets up what it needs (.venv from the
-# pinned lock file, a model trained from the current data) and is safe to run twice.
+# The payment-support assistant. Every target sets up what it needs (.venv from the pinned
+# lock file, a model trained from the current data) and is safe to run twice.
+# `make help` lists the targets from the `##` comments below.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -7,28 +8,18 @@ SHELL := /bin/bash
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
-MODEL := models/assistant.tar.gz
 WEBCHAT := web/vendor/rasa-webchat-1.0.1.js
+OUT := out
 
 export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONWARNINGS := ignore
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-TRAINING_INPUTS := config.yml $(wildcard domain/*.yml) $(shell find data -name '*.yml') \
-	$(wildcard jieba_dict/*) rasa_addons/tokenizer.py rasa_addons/digit_entities.py \
-	rasa_addons/intent_classifier.py rasa_addons/unknown_words.py
+.PHONY: help setup train shell serve reset-db test lint validate test-unit test-stories bench eval tune-fallback clean
 
-.PHONY: help setup train shell serve test validate test-unit test-stories bench eval tune-fallback reset-db clean
-
-help:
-	@echo "make shell     chat with the assistant in this terminal (trains first if needed)"
-	@echo "make serve     the mall page with the chat widget on http://localhost:8080"
-	@echo "make test      unit, conversation and story tests, data validation"
-	@echo "make train     train the model if the training data changed"
-	@echo "make bench     performance against Rasa's stock bot: docs/BENCHMARK.md"
-	@echo "make eval      NLU cross-validation: docs/EVAL.md"
-	@echo "make reset-db  put the demo orders back to their starting state"
+help: ## this list
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(VENV)/.installed: requirements.txt scripts/make_venv.sh
 	scripts/make_venv.sh
@@ -37,56 +28,52 @@ $(VENV)/.installed: requirements.txt scripts/make_venv.sh
 $(WEBCHAT): scripts/fetch_webchat.sh
 	scripts/fetch_webchat.sh
 
-setup: $(VENV)/.installed $(WEBCHAT)
+setup: $(VENV)/.installed $(WEBCHAT) ## the virtual environment and the widget bundle
 
-# Rasa skips components whose inputs did not change (cache in .rasa/); touch the model
-# afterwards because "nothing changed" leaves the old file (and its old date) in place.
-$(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
-	$(RASA) train --domain domain --fixed-model-name assistant --out models
-	@touch $@
+train: $(VENV)/.installed ## train the model if the training data, domain or config changed
+	$(PYTHON) -m launcher train
 
-train: $(MODEL)
+shell: train ## chat with the assistant in this terminal
+	$(PYTHON) -m launcher shell
 
-reset-db: $(VENV)/.installed
-	$(PYTHON) -m actions.store reset
+serve: train $(WEBCHAT) ## the mall page with the chat widget on http://localhost:8080, agents on /agent
+	$(PYTHON) -m launcher serve
 
-shell: $(MODEL)
-	scripts/run_shell.sh
+reset-db: $(VENV)/.installed ## put the demo orders back to their starting state
+	$(PYTHON) -m mall.demo reset
 
-serve: $(MODEL) $(WEBCHAT)
-	scripts/run_servers.sh
+test: lint validate test-unit test-stories ## everything a change must pass (CI runs this)
 
-validate: $(VENV)/.installed
+lint: $(VENV)/.installed ## ruff (lint and format) and mypy on the product packages
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+validate: $(VENV)/.installed ## rasa data validate, with no warning let through
 	$(PYTHON) scripts/validate_data.py
 
-test-unit: $(MODEL) $(WEBCHAT)
+test-unit: train $(WEBCHAT) ## pytest: units, conversations, browser, faults
 	scripts/run_pytest.sh tests
 
 # Conversation test stories (NLU + dialogue, every prediction must be right) and the
 # held-out NLU set, which must stay above the accuracy floor in check_nlu_results.py.
-test-stories: $(MODEL)
-	rm -rf results
-	$(RASA) test --model $(MODEL) --domain domain --stories tests/stories --nlu tests/nlu/holdout.yml \
-		--fail-on-prediction-errors --out results
-	$(PYTHON) scripts/check_nlu_results.py results
+test-stories: train ## rasa test stories and the held-out NLU set
+	rm -rf $(OUT)/stories
+	$(RASA) test --stories tests/stories --nlu tests/nlu/holdout.yml --fail-on-prediction-errors \
+		--out $(OUT)/stories
+	$(PYTHON) scripts/check_nlu_results.py $(OUT)/stories
 
-test: validate test-unit test-stories
-
-# Chooses the FallbackClassifier threshold on held-out data; writes docs/FALLBACK.md.
-tune-fallback: $(VENV)/.installed
+tune-fallback: $(VENV)/.installed ## re-choose the fallback threshold on held-out data: docs/FALLBACK.md
 	$(PYTHON) scripts/tune_fallback.py
 
-# Performance against Rasa's stock bot: docs/BENCHMARK.md (trains both from scratch).
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed ## performance against Rasa's stock bot: docs/BENCHMARK.md
 	$(PYTHON) -m bench
 
-# 5-fold cross-validation of the NLU pipeline: docs/EVAL.md.
 EVAL_FOLDS := 5
-eval: $(VENV)/.installed
-	rm -rf results/eval
-	$(RASA) test nlu --nlu data/nlu --config config.yml --cross-validation --folds $(EVAL_FOLDS) \
-		--out results/eval
-	$(PYTHON) scripts/eval_report.py results/eval $(EVAL_FOLDS)
+eval: $(VENV)/.installed ## NLU cross-validation: docs/EVAL.md
+	rm -rf $(OUT)/eval
+	$(RASA) test nlu --nlu data/nlu --cross-validation --folds $(EVAL_FOLDS) --out $(OUT)/eval
+	$(PYTHON) scripts/eval_report.py $(OUT)/eval $(EVAL_FOLDS)
 
-clean:
-	rm -rf models results .rasa .pytest_cache
+clean: ## remove models, generated output and caches (not var/: the databases)
+	rm -rf models $(OUT) .rasa .pytest_cache .mypy_cache .ruff_cache

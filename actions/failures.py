@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import functools
-from abc import ABC, abstractmethod
 import logging
+from abc import ABC, abstractmethod
 from typing import Any, Awaitable, Callable, Dict, List
 
 from rasa_sdk import Action, Tracker

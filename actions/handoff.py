@@ -16,22 +16,19 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.failures import apologise_on_failure
-from actions.language import tracker_language
-from actions.order_lookup import PAID_STATUSES
-from actions.store import order_store
-from actions.transcripts import conversation_lines
+from actions.services import conversation_log, order_store, tracker_language
+from mall.outcomes import HandoffReason
+from mall.transcripts import bounded, conversation_lines
 
-TRANSCRIPT_MESSAGES = 50
+TRANSCRIPT_MAX_CHARS = 20_000
 LIVE_AGENT_CHANNELS = {"socketio"}
-_ORDER_ACTIONS = {"action_lookup_order", "action_cancel_and_reorder"}
 
 
-def handoff_reason(tracker: Tracker) -> str:
-    if tracker.latest_action_name in _ORDER_ACTIONS and tracker.get_slot("order_status") in PAID_STATUSES:
-        return "paid_order"
-    if tracker.get_slot("verification_failed"):
-        return "verification_failed"
-    return "customer_request"
+def transcript(tracker: Tracker) -> List[Dict[str, Any]]:
+    """The whole conversation so far: what the dialogue window no longer holds (from the
+    stored conversation) followed by the window the action server was sent."""
+    earlier = conversation_log().events_before_window(tracker.sender_id)
+    return bounded(conversation_lines([*earlier, *tracker.events]), TRANSCRIPT_MAX_CHARS)
 
 
 class ActionHandoffToHuman(Action):
@@ -44,14 +41,15 @@ class ActionHandoffToHuman(Action):
     ) -> List[Dict[str, Any]]:
         ticket_id = order_store().create_handoff_ticket(
             sender_id=tracker.sender_id,
-            reason=handoff_reason(tracker),
+            reason=tracker.get_slot("handoff_reason") or HandoffReason.CUSTOMER_REQUEST.value,
             language=tracker_language(tracker),
             order_id=tracker.get_slot("order_id"),
             requested_method=tracker.get_slot("new_payment_method"),
-            transcript=conversation_lines(tracker.events)[-TRANSCRIPT_MESSAGES:],
+            transcript=transcript(tracker),
         )
+        events = [SlotSet("handoff_ticket_id", ticket_id), SlotSet("handoff_reason", None)]
         if tracker.get_latest_input_channel() in LIVE_AGENT_CHANNELS:
             dispatcher.utter_message(response="utter_handoff_agent_joins", ticket_id=ticket_id)
-            return [SlotSet("handoff_ticket_id", ticket_id), ConversationPaused()]
+            return events + [ConversationPaused()]
         dispatcher.utter_message(response="utter_handoff_ticket_created", ticket_id=ticket_id)
-        return [SlotSet("handoff_ticket_id", ticket_id)]
+        return events

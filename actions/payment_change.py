@@ -14,18 +14,13 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.catalog import (
-    PAID_IN_FULL,
-    VALID_PLANS,
-    PaymentMethod,
-    parse_plan,
-    payment_method,
-    plan_labels,
-)
 from actions.failures import GuardedFormValidation, apologise_on_failure
 from actions.order_lookup import describe_order
-from actions.store import Order, ReorderOutcome, order_store
+from actions.services import order_store
 from actions.verification import verified_order
+from mall.catalog import PAID_IN_FULL, VALID_PLANS, PaymentMethod, parse_plan, payment_method, plan_labels
+from mall.outcomes import after_failed_reorder
+from mall.store import Order, ReorderOutcome
 
 Slots = Dict[str, Any]
 CHANGE_REQUEST_SLOTS = ("new_payment_method", "new_installments", "change_confirmed")
@@ -215,8 +210,9 @@ class ActionCancelAndReorder(Action):
             # Paid (or cancelled elsewhere) since the lookup: nothing is cancelled.
             dispatcher.utter_message(response="utter_order_no_longer_unpaid", **describe_order(result.order))
             events = forget_change_request() + [SlotSet("order_status", result.order.status)]
-            if result.order.status in ("paid", "shipped", "completed"):
-                events.append(FollowupAction("action_handoff_to_human"))
+            reason = after_failed_reorder(result.order)
+            if reason:
+                events += [SlotSet("handoff_reason", reason.value), FollowupAction("action_handoff_to_human")]
             return events
         dispatcher.utter_message(response="utter_order_not_verified")
         return forget_change_request()

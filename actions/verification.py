@@ -15,7 +15,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.failures import GuardedFormValidation
-from actions.store import Order, Verification, order_store
+from actions.services import order_store
+from mall.store import Order, Verification
 
 MAX_TRIES = 3
 _ORDER_ID = re.compile(r"\d{16}")

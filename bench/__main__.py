@@ -14,7 +14,7 @@ import requests
 
 from bench import load, lookup, report
 from bench.bots import ASSISTANT, Bot, machine_description, serving, stock_bot, timed_make_train, train
-from devtools.servers import ROOT
+from mall.settings import ROOT
 
 REPORT = ROOT / "docs" / "BENCHMARK.md"
 FINDINGS = ROOT / "bench" / "findings.md"

@@ -15,7 +15,9 @@ from typing import Iterator, List, Optional
 
 import requests
 
-from devtools.servers import RASA, ROOT, background, base_env, free_port, running_actions, wait_until_up, write_endpoints
+from launcher.processes import background, free_port, wait_until_up
+from launcher.stack import RASA, running_actions, server_env, write_endpoints
+from mall.settings import ROOT
 
 # Runs a command and prints its wall time and the peak memory of its process tree.
 _MEASURED = """
@@ -44,7 +46,7 @@ class Bot:
 ASSISTANT = Bot(
     name="assistant",
     project=ROOT,
-    train_args=["--domain", "domain"],
+    train_args=[],
     faq_texts=["分期有手续费吗", "how do I pay in installments", "怎么还款", "which installment options are there"],
     # Seven texts: turn 50 sends turn 1's message again (49 = 7 × 7), so the two compare
     # conversation length, not two different replies.
@@ -86,7 +88,7 @@ def train(bot: Bot, out_dir: Path, cache_dir: Path, force: bool = False) -> Trai
     command = [str(RASA), "train", *bot.train_args, "--out", str(out_dir), "--fixed-model-name", bot.name]
     if force:
         command.append("--force")
-    env = {**base_env(out_dir / "unused.db"), "RASA_CACHE_DIRECTORY": str(cache_dir)}
+    env = server_env(out_dir / "unused.db", out_dir / "unused-conversations.db", {"RASA_CACHE_DIRECTORY": str(cache_dir)})
     output = subprocess.run([sys.executable, "-c", _MEASURED, *command], cwd=bot.project, env=env,
                             capture_output=True, text=True, check=True).stdout.split()
     status, seconds, peak_kb = int(output[0]), float(output[1]), int(output[2])
@@ -138,7 +140,8 @@ def serving(bot: Bot, model: Path, workdir: Path) -> Iterator[Served]:
                    "--credentials", str(bot.project / "credentials.yml"), "--port", str(port),
                    "--interface", "127.0.0.1", "--enable-api", "--auth-token", token]
         started = time.perf_counter()
-        process = stack.enter_context(background(command, workdir / "rasa.log", base_env(orders_db), cwd=bot.project))
+        env = server_env(orders_db, workdir / "conversations.db")
+        process = stack.enter_context(background(command, workdir / "rasa.log", env, cwd=bot.project))
         url = f"http://127.0.0.1:{port}"
         wait_until_up(f"{url}/status?token={token}", process, workdir / "rasa.log")
         ready = time.perf_counter() - started

@@ -9,8 +9,9 @@ import time
 from pathlib import Path
 from typing import Iterator, List, Tuple
 
-from actions.store import OrderStore
 from bench.load import Latencies
+from mall.demo import init as seed_demo_orders
+from mall.store import OrderStore
 
 STATUSES = ["unpaid", "paid", "shipped", "completed", "cancelled", "refunded"]
 METHODS = ["huabei", "credit_card", "debit_card", "alipay", "wechat_pay"]
@@ -59,6 +60,7 @@ def lookup_latencies(store: OrderStore, samples: int, seed: int = 11) -> Latenci
 
 def measure(workdir: Path, big: int, samples: int) -> dict:
     demo = OrderStore(workdir / "demo.db")
+    seed_demo_orders(demo)
     large = OrderStore(workdir / "large.db")
     started = time.perf_counter()
     add_generated_orders(large, big)

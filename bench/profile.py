@@ -21,7 +21,8 @@ import uuid
 from pathlib import Path
 
 from bench.bots import ASSISTANT
-from devtools.servers import MODEL, running_actions, write_endpoints
+from launcher.stack import running_actions, write_endpoints
+from mall.settings import MODEL
 
 
 async def turns(agent, kind: str, count: int) -> None:

@@ -8,22 +8,20 @@ validated, against the same schema, by a validator built once.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Text
+from typing import Any, Callable, Dict, Text
 
 from jsonschema import ValidationError
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
 
-_installed = False
+from rasa_addons.patches import Patch
+
+Validate = Callable[[RemoteAction, Dict[Text, Any]], bool]
 
 
-def install_compiled_response_validation() -> None:
-    global _installed
-    if _installed:
-        return
+def compiled_validation(original: Validate) -> Validate:
     schema = RemoteAction.action_response_format_spec()
     validator = validator_for(schema)(schema)
-    original = RemoteAction._validate_action_result
 
     def validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
         try:
@@ -32,5 +30,8 @@ def install_compiled_response_validation() -> None:
             return original(self, result)  # Rasa's own error message, with its advice
         return True
 
-    RemoteAction._validate_action_result = validate_action_result
-    _installed = True
+    return validate_action_result
+
+
+PATCH = Patch(RemoteAction, "_validate_action_result", compiled_validation,
+              "action server responses validated with a compiled schema")

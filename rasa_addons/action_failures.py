@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-from typing import Any, List
+from typing import Any, Awaitable, Callable, List
 
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
 from rasa.core.actions.forms import FormAction
@@ -22,18 +21,20 @@ from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import Event, FollowupAction, UserUtteranceReverted
 from rasa.shared.exceptions import RasaException
 
+from mall import settings
+from rasa_addons.patches import Patch
+
 logger = logging.getLogger(__name__)
 
 APOLOGY = "utter_service_unavailable"
-ACTION_TIMEOUT_SECONDS = float(os.environ.get("ACTION_TIMEOUT_SECONDS", "10"))
-_installed = False
 
 
 class _ApologisingAction:
     """Stands in for an action for one run; everything else is the action's own."""
 
-    def __init__(self, action: Any) -> None:
+    def __init__(self, action: Any, timeout_seconds: float) -> None:
         self._action = action
+        self._timeout_seconds = timeout_seconds
 
     def __getattr__(self, attribute: str) -> Any:
         return getattr(self._action, attribute)
@@ -41,7 +42,7 @@ class _ApologisingAction:
     async def run(self, output_channel, nlg, tracker, domain) -> List[Event]:
         try:
             return await asyncio.wait_for(
-                self._action.run(output_channel, nlg, tracker, domain), ACTION_TIMEOUT_SECONDS
+                self._action.run(output_channel, nlg, tracker, domain), self._timeout_seconds
             )
         except ActionExecutionRejection:
             raise  # a form that got no answer to its question: normal, the rules take over
@@ -54,17 +55,20 @@ class _ApologisingAction:
             return events + [FollowupAction(ACTION_LISTEN_NAME)]
 
 
-def install_action_failure_apology() -> None:
-    """Wrap MessageProcessor._run_action (the one place Rasa runs a predicted action)."""
-    global _installed
-    if _installed:
-        return
-    run_action = MessageProcessor._run_action
+RunAction = Callable[..., Awaitable[bool]]
 
-    async def run_action_or_apologise(self, action, *args: Any, **kwargs: Any) -> bool:
+
+def apologise_on_failure(run_action: RunAction) -> RunAction:
+    """Wraps MessageProcessor._run_action, the one place Rasa runs a predicted action."""
+    timeout_seconds = settings.action_timeout_seconds()
+
+    async def run_action_or_apologise(self: MessageProcessor, action: Any, *args: Any, **kwargs: Any) -> bool:
         if isinstance(action, (RemoteAction, FormAction)):
-            action = _ApologisingAction(action)
+            action = _ApologisingAction(action, timeout_seconds)
         return await run_action(self, action, *args, **kwargs)
 
-    MessageProcessor._run_action = run_action_or_apologise
-    _installed = True
+    return run_action_or_apologise
+
+
+PATCH = Patch(MessageProcessor, "_run_action", apologise_on_failure,
+              "an apology instead of silence when the action server fails")

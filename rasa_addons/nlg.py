@@ -1,4 +1,4 @@
-"""Response generator that answers in the customer's language.
+"""Response generator that answers in the customer's language, and the Rasa server's start.
 
 Every response in the domain has a Chinese default and an English variation with
 `condition: [{type: slot, name: language, value: en}]`. The language is derived here from
@@ -18,7 +18,10 @@ from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from actions.language import conversation_language
+from mall import support
+from mall.language import conversation_language
+from mall.privacy import install_log_masking
+from rasa_addons import patches
 
 LANGUAGE_CONDITION = "language"
 
@@ -31,11 +34,18 @@ def dialogue_language(tracker: DialogueStateTracker) -> str:
 
 
 class BilingualNLG(TemplatedNaturalLanguageGenerator):
-    """Picks the zh or en variation of a response; loaded via `nlg.type` in endpoints.yml."""
+    """Picks the zh or en variation of a response; loaded via `nlg.type` in endpoints.yml.
+
+    Every Rasa server of this project builds it from endpoints.yml before it handles a
+    message, so building it also masks phone numbers in the server's logs and installs
+    the project's patches to Rasa (rasa_addons.patches).
+    """
 
     def __init__(
         self, endpoint_config: Optional[EndpointConfig] = None, domain: Optional[Domain] = None
     ) -> None:
+        install_log_masking()
+        patches.install()
         super().__init__((domain or Domain.empty()).responses)
 
     async def generate(
@@ -45,6 +55,6 @@ class BilingualNLG(TemplatedNaturalLanguageGenerator):
         output_channel: Text,
         **kwargs: Any,
     ) -> Optional[Dict[Text, Any]]:
-        filled_slots = tracker.current_slot_values()
+        filled_slots = {**support.template_variables(), **tracker.current_slot_values()}
         filled_slots[LANGUAGE_CONDITION] = dialogue_language(tracker)
         return self.generate_from_slots(utter_action, filled_slots, output_channel, **kwargs)

@@ -13,7 +13,6 @@ from rasa.shared.nlu.training_data.message import Message
 
 from rasa_addons.fingerprints import source_fingerprint
 
-
 MIN_ANONYMOUS_DIGITS = 4
 
 

@@ -12,11 +12,8 @@ over. The dialogue needs no more: the policies look back at most a few turns.
 
 from __future__ import annotations
 
-import json
-import sqlite3
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Text
 
 from rasa.core.brokers.broker import EventBroker
@@ -26,20 +23,12 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, ConversationPaused, Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from mall import settings
+from mall.conversations import ConversationLog, NewWindow
 from rasa_addons.nlg import LANGUAGE_CONDITION, dialogue_language
 
 WINDOW_MAX_EVENTS = 24  # compact the window once it holds more events than this ...
 WINDOW_KEEP_TURNS = 2  # ... keeping this many customer messages (no rule spans more)
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS events (
-    sender_id TEXT NOT NULL, seq INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (sender_id, seq)
-);
-CREATE TABLE IF NOT EXISTS conversations (
-    sender_id TEXT PRIMARY KEY, event_count INTEGER NOT NULL,
-    window_start INTEGER NOT NULL DEFAULT 0, window_state TEXT NOT NULL DEFAULT '[]'
-);
-"""
 
 
 @dataclass
@@ -76,7 +65,8 @@ def compaction_point(events: List[Event], start: int, keep_turns: int) -> Option
 
 
 class WindowedSQLiteTrackerStore(TrackerStore, SerializedTrackerAsText):
-    """`tracker_store: {type: rasa_addons.tracker_store.WindowedSQLiteTrackerStore, db: …}`"""
+    """`tracker_store: {type: rasa_addons.tracker_store.WindowedSQLiteTrackerStore}`; the file
+    is mall.settings.conversations_db() unless `db` names another."""
 
     _WINDOW = "_window_of_stored_events"
 
@@ -84,44 +74,31 @@ class WindowedSQLiteTrackerStore(TrackerStore, SerializedTrackerAsText):
         self,
         domain: Optional[Domain] = None,
         host: Optional[Text] = None,
-        db: Text = "conversations.db",
+        db: Optional[Text] = None,
         event_broker: Optional[EventBroker] = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(domain, event_broker, **kwargs)
-        Path(db).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(db, timeout=15, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        self._log = ConversationLog(db or settings.conversations_db())
 
     # -- reading ---------------------------------------------------------------------------
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
-        row = self._db.execute(
-            "SELECT event_count, window_start, window_state FROM conversations WHERE sender_id = ?", [sender_id]
-        ).fetchone()
-        if row is None:
+        stored = self._log.conversation(sender_id)
+        if stored is None:
             return None
-        count, window_start, window_state = row
-        prefix = json.loads(window_state)
-        return self._tracker(sender_id, prefix, self._stored(sender_id, window_start), window_start, count)
+        events = self._log.events(sender_id, stored.window_start)
+        return self._tracker(sender_id, stored.window_state, events, stored.window_start, stored.event_count)
 
     async def retrieve_full_tracker(self, conversation_id: Text) -> Optional[DialogueStateTracker]:
-        stored = self._stored(conversation_id, 0)
+        stored = self._log.events(conversation_id)
         if not stored:
             return None
         return self._tracker(conversation_id, [], stored, 0, len(stored))
 
     async def keys(self) -> Iterable[Text]:
-        return [row[0] for row in self._db.execute("SELECT sender_id FROM conversations")]
-
-    def _stored(self, sender_id: Text, from_seq: int) -> List[Dict[Text, Any]]:
-        rows = self._db.execute(
-            "SELECT data FROM events WHERE sender_id = ? AND seq >= ? ORDER BY seq", [sender_id, from_seq]
-        )
-        return [json.loads(data) for (data,) in rows]
+        return self._log.senders()
 
     def _tracker(self, sender_id: Text, prefix: List[Dict], stored: List[Dict], first_seq: int,
                  count: int) -> DialogueStateTracker:
@@ -140,43 +117,26 @@ class WindowedSQLiteTrackerStore(TrackerStore, SerializedTrackerAsText):
             if not new:
                 return
             first_new = window.first_seq + window.loaded
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._db.executemany(
-                    "INSERT INTO events (sender_id, seq, data) VALUES (?, ?, ?)",
-                    [(tracker.sender_id, first_new + i, json.dumps(e.as_dict())) for i, e in enumerate(new)],
-                )
-                self._db.execute(
-                    "INSERT INTO conversations (sender_id, event_count) VALUES (?, ?) "
-                    "ON CONFLICT(sender_id) DO UPDATE SET event_count = excluded.event_count",
-                    [tracker.sender_id, first_new + len(new)],
-                )
-                self._compact_if_needed(tracker.sender_id, events, window, len(new))
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+            self._log.append(tracker.sender_id, first_new, [event.as_dict() for event in new],
+                             self._compacted(tracker.sender_id, events, window, len(new)))
             window.loaded += len(new)
             setattr(tracker, self._WINDOW, window)
 
     def _assume_full_history(self, sender_id: Text) -> _Window:
         """A tracker that did not come from `retrieve` (a new conversation, or one built
         by Rasa from all its events) holds the whole history."""
-        row = self._db.execute("SELECT event_count FROM conversations WHERE sender_id = ?", [sender_id]).fetchone()
-        return _Window(0, 0, row[0] if row else 0)
+        stored = self._log.conversation(sender_id)
+        return _Window(0, 0, stored.event_count if stored else 0)
 
-    def _compact_if_needed(self, sender_id: Text, events: List[Event], window: _Window, added: int) -> None:
-        """Move the window's start forward when it grew too long."""
+    def _compacted(self, sender_id: Text, events: List[Event], window: _Window, added: int) -> Optional[NewWindow]:
+        """Where the window starts now, if it grew too long."""
         if window.loaded + added <= WINDOW_MAX_EVENTS:
-            return
+            return None
         point = compaction_point(events, window.prefix, WINDOW_KEEP_TURNS)
         if point is None:
-            return
+            return None
         state_at_point = DialogueStateTracker.from_events(sender_id, events[:point], self.domain.slots)
         # The messages before the point leave the window: remember their language.
         state_at_point.update(SlotSet(LANGUAGE_CONDITION, dialogue_language(state_at_point)))
-        self._db.execute(
-            "UPDATE conversations SET window_start = ?, window_state = ? WHERE sender_id = ?",
-            [window.first_seq + point - window.prefix,
-             json.dumps([event.as_dict() for event in state_events(state_at_point)]), sender_id],
-        )
+        return NewWindow(window.first_seq + point - window.prefix,
+                         [event.as_dict() for event in state_events(state_at_point)])

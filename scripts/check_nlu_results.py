@@ -45,4 +45,4 @@ def main(results_dir: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "results"))
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "out/stories"))

@@ -20,6 +20,6 @@ if [ "$actual" != "$integrity" ]; then
     exit 1
 fi
 mkdir -p web/vendor
-tar -xzf "$tarball" -C "$workdir" package/lib/index.js
+tar -xzmf "$tarball" -C "$workdir" package/lib/index.js  # -m: today's date, not the tarball's 1985
 mv "$workdir/package/lib/index.js" "$target"
 echo "rasa-webchat $version -> $target"

@@ -25,8 +25,8 @@ from typing import Dict, List, Sequence, Tuple
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from actions.catalog import PAYMENT_METHODS  # noqa: E402
-from actions.language import message_language  # noqa: E402
+from mall.catalog import PAYMENT_METHODS  # noqa: E402
+from mall.language import message_language  # noqa: E402
 
 TAGGED_ENTITIES = {"payment_method", "installments"}
 # Methods customers ask for that the mall does not take: recognised so the bot can say so.

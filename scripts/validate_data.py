@@ -23,24 +23,33 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 RASA_DEFAULT_RESPONSES = {"utter_default"}
 
 
+CODE_PACKAGES = ("mall", "actions", "webapp", "rasa_addons")
+
+
+def responses_named_in_code() -> set:
+    """Responses named in the product packages: uttered by actions (utter_message,
+    FollowupAction), chosen by mall.outcomes, run through Rasa's API by webapp/, or said
+    by rasa_addons/."""
+    names = set()
+    for package in CODE_PACKAGES:
+        for source in (ROOT / package).glob("*.py"):
+            names |= set(re.findall(r"[\"'](utter_\w+)[\"']", source.read_text()))
+    return names
+
+
 def responses_uttered_by_code() -> set:
-    """Responses named in actions/ (utter_message(response=...), FollowupAction), webapp/
-    (run through Rasa's API) or rasa_addons/, or asked by a form for one of its slots."""
-    names = set(RASA_DEFAULT_RESPONSES)
-    for source in [*(ROOT / "actions").glob("*.py"), *(ROOT / "webapp").glob("*.py"),
-                   *(ROOT / "rasa_addons").glob("*.py")]:
-        names |= set(re.findall(r"[\"'](utter_\w+)[\"']", source.read_text()))
-    for domain_file in (ROOT / "domain").glob("*.yml"):
-        forms = (yaml.safe_load(domain_file.read_text()) or {}).get("forms") or {}
-        for form in forms.values():
-            names |= {f"utter_ask_{slot}" for slot in form.get("required_slots", [])}
+    """Responses named in code, Rasa's own, or asked by a form for one of its slots."""
+    names = RASA_DEFAULT_RESPONSES | responses_named_in_code()
+    forms = (yaml.safe_load((ROOT / "domain.yml").read_text()) or {}).get("forms") or {}
+    for form in forms.values():
+        names |= {f"utter_ask_{slot}" for slot in form.get("required_slots", [])}
     return names
 
 
 def main() -> int:
     env = dict(os.environ, PYTHONWARNINGS="default")
     run = subprocess.run(
-        [str(Path(sys.executable).with_name("rasa")), "data", "validate", "--domain", "domain"],
+        [str(Path(sys.executable).with_name("rasa")), "data", "validate"],
         cwd=ROOT, env=env, capture_output=True, text=True,
     )
     output = ANSI.sub("", run.stdout + run.stderr)

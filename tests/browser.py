@@ -53,5 +53,8 @@ class Widget:
     def bot_message_count(self) -> int:
         return self.page.locator(".rw-response").count()
 
+    def wait_for_bot_messages(self, count: int) -> None:
+        self.page.locator(".rw-response").nth(count - 1).wait_for(timeout=TIMEOUT_MS)
+
     def transcript(self) -> str:
         return "\n".join(self.page.locator(".rw-message").all_inner_texts())

@@ -7,38 +7,39 @@ from typing import Any, Dict, Iterator
 
 import pytest
 
-from actions import store as store_module
-from actions.store import OrderStore
-
-ROOT = Path(__file__).resolve().parent.parent
+from actions import services
+from mall import settings
+from mall.store import OrderStore
+from tests.support import assistant_domain, require_model
 
 
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[OrderStore]:
-    """The order store the actions use, on a new database with the demo orders."""
-    monkeypatch.setenv("ORDERS_DB", str(tmp_path / "orders.db"))
-    store_module._open_store.cache_clear()
-    opened = store_module.order_store()
+    """The order store the actions use, on a new database with the demo orders; the
+    conversation log the actions read is new too."""
+    monkeypatch.setenv(settings.ORDERS_DB_ENV, str(tmp_path / "orders.db"))
+    monkeypatch.setenv(settings.CONVERSATIONS_DB_ENV, str(tmp_path / "conversations.db"))
+    services._open_store.cache_clear()
+    services._open_log.cache_clear()
+    opened = services.order_store()
     yield opened
     opened.close()
-    store_module._open_store.cache_clear()
+    services._open_store.cache_clear()
+    services._open_log.cache_clear()
 
 
 @pytest.fixture(scope="session")
 def domain() -> Dict[str, Any]:
-    from rasa.shared.core.domain import Domain
-
-    return Domain.load(str(ROOT / "domain")).as_dict()
+    return assistant_domain().as_dict()
 
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory):
     """Action server, Rasa server, the mall page and the agent console, on loopback."""
-    from devtools.servers import MODEL, AgentAccess, running_assistant
+    from launcher.stack import AgentAccess, running_assistant
     from tests.browser import CHROMIUM
 
-    if not MODEL.exists():
-        pytest.fail(f"{MODEL} is missing: run `make train` first")
+    require_model()
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (.ci/run does)")
     with running_assistant(tmp_path_factory.mktemp("site"), with_web=True, agent=AgentAccess()) as running:

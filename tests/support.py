@@ -1,13 +1,55 @@
-"""Building rasa_sdk trackers and running actions the way the action server does."""
+"""Shared by the tests: the domain, the model check, new orders, and building rasa_sdk
+trackers and running actions the way the action server does."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Optional
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional
 
+import pytest
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
+
+from mall import demo, settings
+from mall.demo import DEMO_ORDER_IDS
+from mall.store import OrderStore
+
+if TYPE_CHECKING:
+    from rasa.shared.core.domain import Domain
+
+SCREENSHOTS = settings.OUT / "screenshots"
+
+
+@lru_cache(maxsize=None)
+def assistant_domain() -> Domain:
+    """The domain as Rasa trains it: domain.yml and the responses in data/responses/."""
+    from rasa.shared.importers.importer import TrainingDataImporter
+
+    importer = TrainingDataImporter.load_from_dict(
+        domain_path=str(settings.ROOT / "domain.yml"), training_data_paths=[str(settings.ROOT / "data")]
+    )
+    return importer.get_domain()
+
+
+def require_model() -> None:
+    if not settings.MODEL.exists():
+        pytest.fail(f"{settings.MODEL} is missing: run `make train` first")
+
+
+def demo_store(path: Path, clock: Optional[Callable[[], datetime]] = None) -> OrderStore:
+    """A store on `path` holding the demo orders (as the action server's first start leaves it)."""
+    store = OrderStore(path, clock=clock) if clock else OrderStore(path)
+    demo.init(store)
+    return store
+
+
+def new_orders(store: OrderStore) -> List[Dict[str, Any]]:
+    """Orders that are not demo orders: what cancel-and-reorder created."""
+    return [row for row in store.db["orders"].rows if row["order_id"] not in DEMO_ORDER_IDS]
 
 
 @dataclass

@@ -4,13 +4,14 @@ any call without the token and records what the console asks of it."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Awaitable, Callable, Dict, List
+from typing import Any, Awaitable, Callable, Dict, List, Set
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from actions.store import OrderStore
+from mall.store import OrderStore
+from tests.support import demo_store
 from webapp.agent import AgentSettings
 from webapp.server import Settings, create_app
 
@@ -21,6 +22,8 @@ class FakeRasa:
     def __init__(self) -> None:
         self.calls: List[Dict[str, Any]] = []
         self.events: Dict[str, List[Dict[str, Any]]] = {}
+        self.paused: Set[str] = set()  # conversations handed to an agent
+        self.failing = False  # every call answers 503, as a Rasa server that is down
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -29,18 +32,23 @@ class FakeRasa:
         app.router.add_post("/conversations/{sender}/execute", self.record)
         return app
 
-    @staticmethod
-    def _authorised(request: web.Request) -> None:
+    def _authorised(self, request: web.Request) -> None:
         if request.query.get("token") != TOKEN:
             raise web.HTTPUnauthorized()
+        if self.failing:
+            raise web.HTTPServiceUnavailable()
 
     async def tracker(self, request: web.Request) -> web.Response:
         self._authorised(request)
-        return web.json_response({"events": self.events.get(request.match_info["sender"], [])})
+        sender = request.match_info["sender"]
+        return web.json_response({"events": self.events.get(sender, []), "paused": sender in self.paused})
 
     async def record(self, request: web.Request) -> web.Response:
         self._authorised(request)
-        self.calls.append({"path": request.path, "query": dict(request.query), "body": await request.json()})
+        body = await request.json()
+        self.calls.append({"path": request.path, "query": dict(request.query), "body": body})
+        if body == {"event": "resume"}:
+            self.paused.discard(request.match_info["sender"])
         return web.json_response({})
 
 
@@ -48,7 +56,7 @@ Scenario = Callable[[TestClient, FakeRasa, OrderStore], Awaitable[None]]
 
 
 def with_console(tmp_path, scenario: Scenario, agent: bool = True) -> None:
-    store = OrderStore(tmp_path / "orders.db")
+    store = demo_store(tmp_path / "orders.db")
 
     async def main() -> None:
         rasa = FakeRasa()
@@ -118,6 +126,7 @@ def test_open_tickets_newest_first_with_phones_masked(tmp_path):
 def test_reply_reaches_the_customers_channel_and_close_hands_back(tmp_path):
     async def scenario(client, rasa, store):
         ticket = store.create_handoff_ticket("widget-9", "customer_request", "en")
+        rasa.paused.add("widget-9")
         await sign_in(client)
         response = await client.post(f"/agent/api/tickets/{ticket}/reply", json={"text": "Hello, I'm Wang."})
         assert response.status == 200
@@ -136,6 +145,29 @@ def test_reply_reaches_the_customers_channel_and_close_hands_back(tmp_path):
         assert (await client.post(f"/agent/api/tickets/{ticket}/close", json={})).status == 200
         assert len(rasa.calls) == calls  # a second close resumes nothing
         assert (await client.post(f"/agent/api/tickets/{ticket}/reply", json={"text": "late"})).status == 409
+
+    with_console(tmp_path, scenario)
+
+
+def test_a_close_that_fails_keeps_the_ticket_open_and_can_be_repeated(tmp_path):
+    """Rasa unreachable at the close: the customer is still paused, so the ticket must stay
+    in the list; closing again once Rasa is back hands the conversation back once."""
+
+    async def scenario(client, rasa, store):
+        ticket = store.create_handoff_ticket("widget-7", "paid_order", "zh")
+        rasa.paused.add("widget-7")
+        await sign_in(client)
+        rasa.failing = True
+        response = await client.post(f"/agent/api/tickets/{ticket}/close", json={})
+        assert response.status == 502 and "still open" in await response.text()
+        assert store.get_ticket(ticket)["status"] == "open"
+        assert [t["ticket_id"] for t in (await (await client.get("/agent/api/tickets")).json())["tickets"]] == [ticket]
+
+        rasa.failing = False
+        assert (await client.post(f"/agent/api/tickets/{ticket}/close", json={})).status == 200
+        assert store.get_ticket(ticket)["status"] == "closed"
+        assert "widget-7" not in rasa.paused
+        assert [call["body"] for call in rasa.calls].count({"name": "utter_assistant_back"}) == 1
 
     with_console(tmp_path, scenario)
 

@@ -8,20 +8,20 @@ from typing import Any, Dict, List
 
 import pytest
 
-from actions.demo_data import DEMO_ORDERS
-from actions.language import message_language
-from actions.store import OrderStore
-from devtools.servers import MODEL, Assistant, running_assistant
+from launcher.stack import Assistant, running_assistant
+from mall import demo, support
+from mall.language import message_language
+from mall.store import OrderStore
+from tests.support import new_orders, require_model
 
 pytestmark = pytest.mark.conversation
 
-HOTLINE = "400-100-5678"
+HOTLINE = support.HOTLINE
 
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory) -> Assistant:
-    if not MODEL.exists():
-        pytest.fail(f"{MODEL} is missing: run `make train` first")
+    require_model()
     with running_assistant(tmp_path_factory.mktemp("assistant")) as running:
         yield running
 
@@ -30,7 +30,7 @@ def assistant(tmp_path_factory) -> Assistant:
 def orders(assistant) -> OrderStore:
     """The database the running action server uses, back at the demo state."""
     store = OrderStore(assistant.orders_db)
-    store.reset_demo_data()
+    demo.reset(store)
     yield store
     store.close()
 
@@ -64,11 +64,6 @@ class Chat:
 def chinese(text: str) -> bool:
     """Written in Chinese (an English reply may still quote a Chinese button label)."""
     return message_language(text) == "zh"
-
-
-def new_orders(orders: OrderStore) -> List[Dict[str, Any]]:
-    demo = {order["order_id"] for order in DEMO_ORDERS}
-    return [row for row in orders.db["orders"].rows if row["order_id"] not in demo]
 
 
 # -- small talk and the installment questions --------------------------------------------
@@ -364,7 +359,7 @@ def test_odd_input_gets_a_reply_and_changes_nothing(assistant, orders, message, 
         chat.say("5201121000000001")
         chat.say("1234")
     assert chat.say(message).strip()
-    assert orders.db["orders"].count == len(DEMO_ORDERS)
+    assert orders.db["orders"].count == len(demo.DEMO_ORDERS)
     assert orders.get_order("5201121000000001").status == "unpaid"
 
 
@@ -390,7 +385,7 @@ def test_sql_as_an_order_number_is_refused(assistant, orders):
     chat = Chat(assistant)
     chat.say("change my payment method")
     assert "16" in chat.say('/inform{"order_id":"1 OR 1=1"}')
-    assert orders.db["orders"].count == len(DEMO_ORDERS)
+    assert orders.db["orders"].count == len(demo.DEMO_ORDERS)
 
 
 def test_two_conversations_confirming_at_once_create_one_order(assistant, orders):

@@ -2,7 +2,9 @@
 
 import json
 
-from actions.handoff import ActionHandoffToHuman
+from actions.handoff import TRANSCRIPT_MAX_CHARS, ActionHandoffToHuman
+from actions.order_lookup import ActionLookupOrder
+from mall.conversations import ConversationLog, NewWindow
 from tests.support import run, tracker, user_event
 
 
@@ -39,16 +41,43 @@ def test_customer_request_creates_an_open_ticket(store, domain):
 
 
 def test_paid_order_ticket_carries_the_order_and_requested_method(store, domain):
-    slots = {"order_id": "5201121000000002", "order_status": "paid", "new_payment_method": "alipay"}
+    slots = {"order_id": "5201121000000002", "order_status": "paid", "new_payment_method": "alipay",
+             "handoff_reason": "paid_order"}
     result = run(ActionHandoffToHuman(), tracker(slots, text="换成支付宝", latest_action="action_lookup_order"), domain)
     row = ticket(store, result.slots["handoff_ticket_id"])
     assert (row["reason"], row["order_id"], row["requested_method"], row["language"]) == (
         "paid_order", "5201121000000002", "alipay", "zh")
+    assert result.slots["handoff_reason"] is None  # the next ticket has its own reason
 
 
-def test_failed_verification_is_the_reason(store, domain):
-    result = run(ActionHandoffToHuman(), tracker({"verification_failed": True}, text="好的", intent="affirm"), domain)
-    assert ticket(store, result.slots["handoff_ticket_id"])["reason"] == "verification_failed"
+def test_the_reason_comes_from_the_lookup_that_decided_the_handoff(store, domain):
+    lookup = run(ActionLookupOrder(), tracker({"verification_failed": True}), domain)
+    handoff = run(ActionHandoffToHuman(), tracker(lookup.slots, text="好的", intent="affirm"), domain)
+    assert ticket(store, handoff.slots["handoff_ticket_id"])["reason"] == "verification_failed"
+
+
+def test_a_long_conversation_is_in_the_ticket_whole(tmp_path, store, domain):
+    """The action server gets only the dialogue window (rasa_addons.tracker_store); the ticket
+    still carries every message before it, read from the stored conversation."""
+    log = ConversationLog(tmp_path / "conversations.db")
+    earlier = []
+    for number in range(30):
+        earlier += [{"event": "user", "text": f"question {number}", "timestamp": 2.0 * number},
+                    {"event": "bot", "text": f"answer {number}", "timestamp": 2.0 * number + 1}]
+    log.append("long-1", 0, earlier, NewWindow(len(earlier) - 4, []))
+    window = earlier[-4:]
+    result = run(ActionHandoffToHuman(), tracker({}, text="转人工", intent="request_human", events=window,
+                                                 sender="long-1"), domain)
+    lines = json.loads(ticket(store, result.slots["handoff_ticket_id"])["transcript"])
+    assert [line["text"] for line in lines] == [event["text"] for event in earlier] + ["转人工"]
+
+
+def test_a_very_long_conversation_is_cut_by_size_and_says_so(store, domain):
+    window = [{"event": "user", "text": "很长的问题" * 500, "timestamp": float(n)} for n in range(20)]
+    result = run(ActionHandoffToHuman(), tracker({}, text="转人工", intent="request_human", events=window), domain)
+    lines = json.loads(ticket(store, result.slots["handoff_ticket_id"])["transcript"])
+    assert sum(len(line["text"]) for line in lines[1:]) <= TRANSCRIPT_MAX_CHARS
+    assert lines[0]["from"] == "system" and "left out" in lines[0]["text"] and lines[-1]["text"] == "转人工"
 
 
 def test_database_down_still_answers_with_the_hotline(store, domain, monkeypatch):

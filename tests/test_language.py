@@ -2,7 +2,7 @@
 
 import pytest
 
-from actions.language import conversation_language, message_language
+from mall.language import conversation_language, message_language
 
 
 @pytest.mark.parametrize(

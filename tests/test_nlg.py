@@ -4,18 +4,18 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from rasa_addons.nlg import BilingualNLG
+from tests.support import assistant_domain
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
 def nlg():
-    domain = Domain.load(str(ROOT / "domain"))
+    domain = assistant_domain()
     return BilingualNLG(domain=domain), domain
 
 

@@ -18,24 +18,24 @@ def lookup(domain, order_id, goal):
 
 
 @pytest.mark.parametrize(
-    "order_id, goal, response, status",
+    "order_id, goal, response, status, outcome, reason",
     [
-        ("5201121000000001", "change_payment", "utter_order_unpaid_change", "unpaid"),
-        ("5201121000000002", "change_payment", "utter_order_paid_change", "paid"),
-        ("5201121000000003", "change_payment", "utter_order_paid_change", "shipped"),
-        ("5201121000000004", "change_payment", "utter_order_paid_change", "completed"),
-        ("5201121000000005", "change_payment", "utter_order_closed", "cancelled"),
-        ("5201121000000007", "change_payment", "utter_order_closed", "refunded"),
-        ("5201121000000006", "check_status", "utter_order_status_unpaid", "unpaid"),
-        ("5201121000000003", "check_status", "utter_order_status", "shipped"),
-        ("5201121000000005", "check_status", "utter_order_closed", "cancelled"),
-        ("5201121000000008", None, "utter_order_unpaid_change", "unpaid"),
+        ("5201121000000001", "change_payment", "utter_order_unpaid_change", "unpaid", "change_by_reorder", None),
+        ("5201121000000002", "change_payment", "utter_order_paid_change", "paid", "handoff", "paid_order"),
+        ("5201121000000003", "change_payment", "utter_order_paid_change", "shipped", "handoff", "paid_order"),
+        ("5201121000000004", "change_payment", "utter_order_paid_change", "completed", "handoff", "paid_order"),
+        ("5201121000000005", "change_payment", "utter_order_closed", "cancelled", "shown", None),
+        ("5201121000000007", "change_payment", "utter_order_closed", "refunded", "shown", None),
+        ("5201121000000006", "check_status", "utter_order_status_unpaid", "unpaid", "shown", None),
+        ("5201121000000003", "check_status", "utter_order_status", "shipped", "shown", None),
+        ("5201121000000005", "check_status", "utter_order_closed", "cancelled", "shown", None),
+        ("5201121000000008", None, "utter_order_unpaid_change", "unpaid", "change_by_reorder", None),
     ],
 )
-def test_reply_and_status_by_goal(store, domain, order_id, goal, response, status):
+def test_reply_status_and_outcome_by_goal(store, domain, order_id, goal, response, status, outcome, reason):
     result = lookup(domain, order_id, goal)
     assert result.responses == [response]
-    assert result.slots == {"verification_failed": False, "order_status": status}
+    assert result.slots == {"lookup_outcome": outcome, "order_status": status, "handoff_reason": reason}
 
 
 def test_details_are_formatted_for_both_languages_and_mask_the_phone(store, domain):
@@ -59,7 +59,7 @@ def test_nothing_is_shown_without_proof_of_ownership(store, domain):
     slots = {"order_id": "5201121000000001", "phone_tail": "1234", "order_goal": "check_status"}
     result = run(ActionLookupOrder(), tracker(slots), domain)
     assert result.responses == ["utter_order_not_verified"]
-    assert result.slots == {"verification_failed": False, "order_status": None}
+    assert result.slots == {"lookup_outcome": "not_verified", "order_status": None, "handoff_reason": None}
     assert "items" not in result.messages[0]
 
 
@@ -67,4 +67,4 @@ def test_after_giving_up_nothing_is_shown_and_the_rules_offer_a_human(store, dom
     slots = {"order_id": "5201121000000001", "phone_tail": None, "verification_failed": True}
     result = run(ActionLookupOrder(), tracker(slots), domain)
     assert result.responses == []
-    assert result.slots == {"verification_failed": True, "order_status": None}
+    assert result.slots == {"lookup_outcome": "gave_up", "order_status": None, "handoff_reason": "verification_failed"}

@@ -3,10 +3,10 @@
 import pytest
 
 from actions.payment_change import (
-    ActionSetChangeGoal,
     ActionAskChangeConfirmed,
     ActionCancelAndReorder,
     ActionDiscardChangeRequest,
+    ActionSetChangeGoal,
     ValidatePaymentChangeForm,
 )
 from tests.support import form_turn, run, tracker

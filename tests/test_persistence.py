@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from devtools.servers import MODEL, free_port, running_actions, running_rasa
+from launcher.stack import free_port, running_actions, running_rasa
+from tests.support import require_model
 
 pytestmark = pytest.mark.conversation
 
@@ -16,8 +17,7 @@ def say(rasa_url: str, sender: str, text: str) -> str:
 
 
 def test_restarted_server_continues_the_open_question(tmp_path):
-    if not MODEL.exists():
-        pytest.fail(f"{MODEL} is missing: run `make train` first")
+    require_model()
     orders_db = tmp_path / "orders.db"
     actions_port = free_port()
     with running_actions(tmp_path, orders_db, actions_port):

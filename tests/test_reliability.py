@@ -7,15 +7,16 @@ import multiprocessing
 import threading
 import time
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict
 
 import pytest
 import requests
 from aiohttp import web
 
-from actions.demo_data import DEMO_ORDERS
-from actions.store import FAULT_MARKER_ENV, FAULT_STAGE_ENV, OrderStore, ReorderOutcome
-from devtools.servers import MODEL, free_port, running_actions, running_rasa
+from launcher.stack import free_port, running_actions, running_rasa
+from mall import demo
+from mall.store import FAULT_MARKER_ENV, FAULT_STAGE_ENV, OrderStore, ReorderOutcome
+from tests.support import demo_store, new_orders, require_model
 
 UNPAID = "5201121000000001"
 CRASH_STAGES = ["new_order_inserted", "old_order_cancelled", "before_commit", "after_commit"]
@@ -39,11 +40,6 @@ def reorder_request(domain: Dict[str, Any], sender: str) -> Dict[str, Any]:
     }
 
 
-def new_orders(store: OrderStore) -> List[Dict[str, Any]]:
-    demo = {order["order_id"] for order in DEMO_ORDERS}
-    return [row for row in store.db["orders"].rows if row["order_id"] not in demo]
-
-
 def wait_for(path: Path, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while not path.exists():
@@ -54,7 +50,7 @@ def wait_for(path: Path, seconds: float = 60) -> None:
 @pytest.mark.parametrize("stage", CRASH_STAGES)
 def test_action_server_killed_mid_reorder_leaves_all_or_nothing(tmp_path, domain, stage):
     orders_db, marker = tmp_path / "orders.db", tmp_path / "stopped-here"
-    OrderStore(orders_db).close()
+    demo_store(orders_db).close()
     request = reorder_request(domain, "crash-test")
     faults = {FAULT_STAGE_ENV: stage, FAULT_MARKER_ENV: str(marker)}
 
@@ -102,10 +98,10 @@ def _confirm_at(args) -> str:
 
 def test_simultaneous_confirmations_create_exactly_one_order(tmp_path):
     db_path = tmp_path / "orders.db"
-    store = OrderStore(db_path)
+    store = demo_store(db_path)
     with multiprocessing.get_context("spawn").Pool(RACERS) as pool:
         for round_number in range(RACE_ROUNDS):
-            store.reset_demo_data()
+            demo.reset(store)
             start_at = time.time() + 0.3
             outcomes = pool.map(_confirm_at, [(str(db_path), f"conv-{i}", start_at) for i in range(RACERS)])
             assert sorted(outcomes) == sorted(
@@ -123,8 +119,7 @@ def say(rasa_url: str, sender: str, text: str) -> str:
 
 @pytest.mark.conversation
 def test_action_server_down_apologises_and_the_conversation_goes_on(tmp_path):
-    if not MODEL.exists():
-        pytest.fail(f"{MODEL} is missing: run `make train` first")
+    require_model()
     orders_db, actions_port = tmp_path / "orders.db", free_port()  # nothing listens there yet
     with running_rasa(tmp_path, actions_port, orders_db) as rasa_url:
         chinese = say(rasa_url, "down-zh", "我想换个支付方式")
@@ -140,8 +135,7 @@ def test_action_server_down_apologises_and_the_conversation_goes_on(tmp_path):
 
 @pytest.mark.conversation
 def test_hanging_action_server_gets_an_apology_within_the_time_limit(tmp_path):
-    if not MODEL.exists():
-        pytest.fail(f"{MODEL} is missing: run `make train` first")
+    require_model()
     port = free_port()
     hanging = _HangingServer(port)
     hanging.start()

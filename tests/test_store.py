@@ -7,15 +7,19 @@ import sqlite3
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import sqlite_utils
 
-from actions.demo_data import DEMO_ORDERS
-from actions.store import (
+from mall import demo
+from mall.demo import DEMO_ORDERS
+from mall.migrations import MIGRATIONS
+from mall.store import (
     LOCK_AFTER_FAILURES,
     LOCK_WINDOW,
     OrderStore,
     ReorderOutcome,
     Verification,
 )
+from tests.support import demo_store
 
 UNPAID, PAID = "5201121000000001", "5201121000000002"
 
@@ -33,10 +37,37 @@ def test_new_database_has_exactly_the_demo_orders(store):
     assert first.items[0]["name"] == "Xiaomi 14 12GB+256GB"
 
 
+def test_opening_a_store_loads_no_demo_data(tmp_path):
+    """The web app and the benchmark's million-order database open stores too."""
+    store = OrderStore(tmp_path / "orders.db")
+    assert store.db["orders"].count == 0 and store.tickets() == []
+
+
 def test_existing_database_is_not_refilled(tmp_path):
     path = tmp_path / "orders.db"
+    assert demo.init(OrderStore(path)) is True
     OrderStore(path).db["orders"].delete(UNPAID)
+    assert demo.init(OrderStore(path)) is False
     assert OrderStore(path).get_order(UNPAID) is None
+
+
+def test_demo_command_initialises_and_resets(tmp_path, capsys):
+    path = tmp_path / "orders.db"
+    assert demo.main(["demo", "init"], path) == 0
+    OrderStore(path).cancel_and_reorder(UNPAID, "1234", "alipay", 1, "c1")
+    assert demo.main(["demo", "init"], path) == 0  # an existing database keeps its orders
+    assert OrderStore(path).get_order(UNPAID).status == "cancelled"
+    assert demo.main(["demo", "reset"], path) == 0
+    assert OrderStore(path).get_order(UNPAID).status == "unpaid"
+    assert demo.main(["demo", "bogus"], path) == 2
+
+
+def test_migrations_are_recorded_and_applied_once(tmp_path):
+    path = tmp_path / "orders.db"
+    store = demo_store(path)
+    applied = [migration.name for migration in MIGRATIONS.applied(store.db)]
+    assert applied == [migration.name for migration in MIGRATIONS.pending(sqlite_utils.Database(memory=True))]
+    assert MIGRATIONS.pending(OrderStore(path).db) == []
 
 
 def test_missing_columns_are_added_to_an_older_database(tmp_path):
@@ -54,7 +85,7 @@ def test_missing_columns_are_added_to_an_older_database(tmp_path):
 def test_reset_restores_the_demo_state(store):
     store.cancel_and_reorder(UNPAID, "1234", "alipay", 1, "c1")
     store.create_handoff_ticket("c1", "customer_request", "zh")
-    store.reset_demo_data()
+    demo.reset(store)
     assert len(orders(store)) == len(DEMO_ORDERS)
     assert store.get_order(UNPAID).status == "unpaid"
     assert store.tickets() == [] and store.db["order_audit"].count == 0
@@ -77,7 +108,7 @@ def test_verify_owner(store, order_id, tail, expected):
 
 def test_wrong_tails_from_any_conversation_lock_the_order_for_an_hour(tmp_path):
     now = [datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)]
-    store = OrderStore(tmp_path / "orders.db", clock=lambda: now[0])
+    store = demo_store(tmp_path / "orders.db", clock=lambda: now[0])
     results = [store.verify_owner(UNPAID, "0000", f"attacker-{i}") for i in range(LOCK_AFTER_FAILURES)]
     assert results[-1] is Verification.LOCKED and Verification.LOCKED not in results[:-1]
     # Locked even for the right tail, for every conversation, and across a restart.

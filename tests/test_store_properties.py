@@ -12,9 +12,10 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from actions.catalog import PAYMENT_METHODS, VALID_PLANS
-from actions.demo_data import DEMO_ORDERS
-from actions.store import OrderStore, ReorderOutcome
+from mall.catalog import PAYMENT_METHODS, VALID_PLANS
+from mall.demo import DEMO_ORDERS
+from mall.store import ReorderOutcome
+from tests.support import demo_store
 
 DEMO_IDS = [order["order_id"] for order in DEMO_ORDERS]
 TAILS = {order["order_id"]: order["phone"][-4:] for order in DEMO_ORDERS}
@@ -27,7 +28,7 @@ class OrderStoreMachine(RuleBasedStateMachine):
     @initialize()
     def open_store(self) -> None:
         self.directory = tempfile.TemporaryDirectory()
-        self.store = OrderStore(Path(self.directory.name) / "orders.db")
+        self.store = demo_store(Path(self.directory.name) / "orders.db")
         self.known_ids = list(DEMO_IDS)
         self.reordered = 0
 

@@ -18,6 +18,7 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from rasa_addons.tracker_store import WINDOW_KEEP_TURNS, WINDOW_MAX_EVENTS, WindowedSQLiteTrackerStore
+from tests.support import assistant_domain as load_domain
 
 ROOT = Path(__file__).resolve().parent.parent
 INTENTS = ["ask_installment_fees", "greet", "thank", "ask_repayment"]
@@ -25,7 +26,7 @@ INTENTS = ["ask_installment_fees", "greet", "thank", "ask_repayment"]
 
 @pytest.fixture(scope="module")
 def assistant_domain() -> Domain:
-    return Domain.load(str(ROOT / "domain"))
+    return load_domain()
 
 
 def turn(number: int):

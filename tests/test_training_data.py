@@ -12,6 +12,6 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_training_data_has_no_problems():
     problems, counts = lint([str(ROOT / "data" / "nlu")])
     assert problems == []
-    domain_intents = yaml.safe_load((ROOT / "domain" / "core.yml").read_text())["intents"]
+    domain_intents = yaml.safe_load((ROOT / "domain.yml").read_text())["intents"]
     names = {intent if isinstance(intent, str) else next(iter(intent)) for intent in domain_intents}
     assert set(counts) == names  # every intent has examples, no examples for an unknown one

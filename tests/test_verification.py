@@ -2,8 +2,8 @@
 
 import pytest
 
-from actions.store import LOCK_AFTER_FAILURES
 from actions.verification import ValidateOrderVerificationForm, verified_order
+from mall.store import LOCK_AFTER_FAILURES
 from tests.support import entity, form_turn, run, tracker
 
 FORM = "order_verification_form"

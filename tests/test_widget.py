@@ -6,22 +6,21 @@ on free loopback ports, then chats the way a customer would: typing and clicking
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from actions.demo_data import DEMO_ORDERS
-from actions.store import OrderStore
+from mall import demo
+from mall.store import OrderStore
 from tests.browser import Widget
+from tests.support import SCREENSHOTS, new_orders
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOT = Path(__file__).resolve().parent.parent / "results" / "widget.png"
+SCREENSHOT = SCREENSHOTS / "widget.png"
 
 
 def test_chinese_customer_pays_in_installments_and_changes_the_method(site, new_page):
     orders = OrderStore(site.orders_db)
-    orders.reset_demo_data()
+    demo.reset(orders)
     page = new_page()
     widget = Widget(page)
     widget.load(site.web_url)
@@ -44,14 +43,12 @@ def test_chinese_customer_pays_in_installments_and_changes_the_method(site, new_
     widget.click("确认")
     widget.wait_for_bot("已办好")
 
-    demo_ids = {order["order_id"] for order in DEMO_ORDERS}
-    new_orders = [row for row in orders.db["orders"].rows if row["order_id"] not in demo_ids]
-    assert len(new_orders) == 1
-    assert (new_orders[0]["payment_method"], new_orders[0]["total"]) == ("alipay", 8999.0)
+    (created,) = new_orders(orders)
+    assert (created["payment_method"], created["total"]) == ("alipay", 8999.0)
     old = orders.get_order("5201121000000006")
-    assert (old.status, old.replaced_by) == ("cancelled", new_orders[0]["order_id"])
+    assert (old.status, old.replaced_by) == ("cancelled", created["order_id"])
 
-    SCREENSHOT.parent.mkdir(exist_ok=True)
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT))
 
     # Start another question, reload, and answer it: the same conversation goes on.
@@ -83,8 +80,8 @@ def test_html_from_the_customer_is_shown_as_text(site, new_page):
     widget.load(site.web_url)
     widget.open()
     widget.wait_for_bot("支付助手")
+    before = widget.bot_message_count()
     widget.send("<img src=x onerror=\"document.title='pwned'\"> <b>hi</b>")
-    widget.wait_for_bot("")
-    page.wait_for_timeout(500)
+    widget.wait_for_bot_messages(before + 1)  # the message was shown long before the reply
     assert page.title() != "pwned"
     assert page.locator(".rw-client img").count() == 0

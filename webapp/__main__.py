@@ -1,17 +1,17 @@
 """python -m webapp [--host 127.0.0.1] [--port 8080] [--rasa-port 5005]
 
 The agent console at /agent is on when AGENT_SECRET (agents' sign-in) and RASA_TOKEN
-(Rasa's API token) are set; it works on the orders database named by ORDERS_DB.
+(Rasa's API token) are set; the page and the console work on the orders database named by
+ORDERS_DB (mall.settings).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 
 from aiohttp import web
 
-from actions.store import database_path
+from mall import settings
 from webapp.agent import AgentSettings
 from webapp.server import Settings, create_app
 
@@ -19,16 +19,16 @@ from webapp.server import Settings, create_app
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8080)
-    parser.add_argument("--rasa-port", type=int, default=5005)
+    parser.add_argument("--port", type=int, default=settings.PORTS.web)
+    parser.add_argument("--rasa-port", type=int, default=settings.PORTS.rasa)
     args = parser.parse_args()
-    secret, token = os.environ.get("AGENT_SECRET"), os.environ.get("RASA_TOKEN")
+    secret, token = settings.agent_secret(), settings.rasa_token()
     agent = None
     if secret and token:
         agent = AgentSettings(secret=secret, rasa_url=f"http://127.0.0.1:{args.rasa_port}",
-                              rasa_token=token, orders_db=str(database_path()))
-    web.run_app(create_app(Settings(rasa_port=args.rasa_port, agent=agent)),
-                host=args.host, port=args.port, print=lambda *_: None)
+                              rasa_token=token, orders_db=str(settings.orders_db()))
+    app_settings = Settings(rasa_port=args.rasa_port, orders_db=settings.orders_db(), agent=agent)
+    web.run_app(create_app(app_settings), host=args.host, port=args.port, print=lambda *_: None)
 
 
 if __name__ == "__main__":

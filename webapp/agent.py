@@ -22,8 +22,8 @@ from urllib.parse import quote
 import aiohttp
 from aiohttp import web
 
-from actions.store import OrderStore
-from actions.transcripts import conversation_lines
+from mall.store import OrderStore
+from mall.transcripts import conversation_lines
 
 COOKIE = "agent_session"
 SESSION_SECONDS = 12 * 3600
@@ -51,10 +51,13 @@ class RasaAPI:
         query = "&".join(f"{key}={quote(value)}" for key, value in {"token": self._token, **params}.items())
         return f"{self._base_url}/conversations/{quote(sender_id, safe='')}/{path}?{query}"
 
-    async def events(self, sender_id: str) -> List[Dict[str, Any]]:
+    async def tracker(self, sender_id: str) -> Dict[str, Any]:
         async with self._session.get(self._url(sender_id, "tracker", include_events="AFTER_RESTART")) as response:
             response.raise_for_status()
-            return (await response.json()).get("events", [])
+            return await response.json()
+
+    async def events(self, sender_id: str) -> List[Dict[str, Any]]:
+        return (await self.tracker(sender_id)).get("events", [])
 
     async def say_as_agent(self, sender_id: str, text: str) -> None:
         event = {"event": "bot", "text": text, "metadata": {"from_agent": True}}
@@ -65,7 +68,10 @@ class RasaAPI:
     async def hand_back_to_assistant(self, sender_id: str) -> None:
         """Resume the bot, let it say it is back, and wait for the customer. The final
         action_listen is what Rasa logs itself before a customer turn; without it no rule
-        matches the customer's next message."""
+        matches the customer's next message. A conversation that is not paused is left as
+        it is, so a repeated call (a retried close) changes nothing."""
+        if not (await self.tracker(sender_id)).get("paused"):
+            return
         await self._add_event(sender_id, {"event": "resume"})
         url = self._url(sender_id, "execute", output_channel=LIVE_CHANNEL)
         async with self._session.post(url, json={"name": "utter_assistant_back"}) as response:
@@ -162,9 +168,16 @@ async def reply(request: web.Request) -> web.Response:
 
 
 async def close(request: web.Request) -> web.Response:
+    """Hand the conversation back first, then close the ticket: if either step fails the
+    ticket stays open and closing it again finishes the job (both steps are repeatable)."""
     ticket = _ticket_or_404(request)
-    if request.app[STORE].close_ticket(ticket["ticket_id"]):
-        await request.app[RASA].hand_back_to_assistant(ticket["sender_id"])
+    if ticket["status"] == "open":
+        try:
+            await request.app[RASA].hand_back_to_assistant(ticket["sender_id"])
+        except aiohttp.ClientError as failure:
+            raise web.HTTPBadGateway(text=f"the assistant could not take the conversation back ({failure}); "
+                                          "the ticket is still open, try again") from failure
+        request.app[STORE].close_ticket(ticket["ticket_id"])
     return web.json_response({"ok": True})
 
 

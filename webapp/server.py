@@ -5,40 +5,56 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Any, Awaitable, Callable, Dict, Optional
 
 from aiohttp import web
 
+from mall import settings, support
+from mall.catalog import ORDER_STATUSES, PAYMENT_METHODS, money
+from mall.demo import SHOWCASE_ORDER_IDS
+from mall.outcomes import HANDOFF_REASON_LABELS
+from mall.store import OrderStore
 from webapp.agent import AgentSettings, add_agent_console
 
-WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
+WEB_ROOT = settings.ROOT / "web"
+NO_CACHE = {"Cache-Control": "no-cache"}
 
 
 @dataclass(frozen=True)
 class Settings:
-    rasa_port: int = 5005  # where the browser finds the Rasa socket.io channel
+    rasa_port: int = settings.PORTS.rasa  # where the browser finds the Rasa socket.io channel
+    orders_db: Path = settings.DEFAULT_ORDERS_DB  # the orders the page lists
     agent: Optional[AgentSettings] = None  # None: the console is switched off
 
 
 SETTINGS = web.AppKey("settings", Settings)
+PAGE_STORE = web.AppKey("page_store", OrderStore)
 
 
-def create_app(settings: Settings) -> web.Application:
+def create_app(app_settings: Settings) -> web.Application:
     app = web.Application()
-    app[SETTINGS] = settings
+    app[SETTINGS] = app_settings
     app.router.add_get("/", page("index.html"))
-    app.router.add_get("/config.js", widget_config)
-    app.router.add_get("/agent", page("agent.html") if settings.agent else console_off)
+    app.router.add_get("/config.js", front_end_config)
+    app.router.add_get("/api/orders", showcase_orders)
+    app.router.add_get("/agent", page("agent.html") if app_settings.agent else console_off)
     app.router.add_static("/static/", WEB_ROOT / "static")
     app.router.add_static("/vendor/", WEB_ROOT / "vendor")
-    if settings.agent:
-        add_agent_console(app, settings.agent)
+    app.cleanup_ctx.append(_page_store)
+    if app_settings.agent:
+        add_agent_console(app, app_settings.agent)
     return app
 
 
-def page(name: str):
+async def _page_store(app: web.Application):
+    app[PAGE_STORE] = OrderStore(app[SETTINGS].orders_db)
+    yield
+    app[PAGE_STORE].close()
+
+
+def page(name: str) -> Callable[[web.Request], Awaitable[web.FileResponse]]:
     async def handler(request: web.Request) -> web.FileResponse:
-        return web.FileResponse(WEB_ROOT / name, headers={"Cache-Control": "no-cache"})
+        return web.FileResponse(WEB_ROOT / name, headers=NO_CACHE)
 
     return handler
 
@@ -47,9 +63,30 @@ async def console_off(request: web.Request) -> web.Response:
     return web.Response(status=503, text="The agent console needs AGENT_SECRET and RASA_TOKEN.")
 
 
-async def widget_config(request: web.Request) -> web.Response:
-    """Tells the page where the Rasa server listens (same host as the page)."""
-    settings = request.app[SETTINGS]
-    body = f"window.ASSISTANT = {json.dumps({'rasaPort': settings.rasa_port})};\n"
-    return web.Response(text=body, content_type="application/javascript",
-                        headers={"Cache-Control": "no-cache"})
+def front_end_constants(app_settings: Settings) -> Dict[str, Any]:
+    """The facts the pages show, from their one home in Python."""
+    return {
+        "rasaPort": app_settings.rasa_port,
+        "hotline": support.HOTLINE,
+        "agentHours": support.agent_hours(),
+        "statuses": {code: {"zh": status.zh, "en": status.en, "handling": status.handling.value}
+                     for code, status in ORDER_STATUSES.items()},
+        "paymentMethods": {code: {"zh": method.zh, "en": method.en} for code, method in PAYMENT_METHODS.items()},
+        "handoffReasons": HANDOFF_REASON_LABELS,
+    }
+
+
+async def front_end_config(request: web.Request) -> web.Response:
+    body = f"window.MALL = {json.dumps(front_end_constants(request.app[SETTINGS]), ensure_ascii=False)};\n"
+    return web.Response(text=body, content_type="application/javascript", headers=NO_CACHE)
+
+
+async def showcase_orders(request: web.Request) -> web.Response:
+    """The orders the page lists, as they are in the database now."""
+    store = request.app[PAGE_STORE]
+    orders = [order for order in map(store.get_order, SHOWCASE_ORDER_IDS) if order]
+    return web.json_response({"orders": [
+        {"id": order.order_id, "item": "、".join(item["name"] for item in order.items), "status": order.status,
+         "total": money(order.total), "date": order.created_at[:10]}
+        for order in orders
+    ]}, headers=NO_CACHE)

@@ -4,12 +4,14 @@
   "use strict";
 
   var LABELS = { customer: "客户 Customer", assistant: "助手 Assistant", agent: "客服 Agent" };
-  var REASONS = {
-    paid_order: "已付款订单改支付方式 · Paid order",
-    verification_failed: "身份验证未通过 · Verification failed",
-    customer_request: "客户要求人工 · Customer asked",
-  };
+  var REASONS = window.MALL.handoffReasons;  // from /config.js
+  var METHODS = window.MALL.paymentMethods;
   var selected = null;
+
+  function methodLabel(code) {
+    var method = METHODS[code];
+    return method ? method.zh + " " + method.en : code;
+  }
 
   function $(id) { return document.getElementById(id); }
 
@@ -55,7 +57,7 @@
           (ticket.order_id ? " · " + ticket.order_id : "")));
         item.appendChild(element("div", "meta", ticket.created_at.replace("T", " ").slice(0, 19) +
           " · " + (ticket.language === "en" ? "English" : "中文") +
-          (ticket.requested_method ? " · → " + ticket.requested_method : "")));
+          (ticket.requested_method ? " · → " + methodLabel(ticket.requested_method) : "")));
         item.addEventListener("click", function () { select(ticket.ticket_id); });
         list.appendChild(item);
       });

@@ -1,15 +1,13 @@
 """Decides the reply language: the customer's latest message that has words in it.
 
 Used by the Rasa server's response generator (rasa_addons.nlg) and by actions that
-record the customer's language, so both always agree.
+record the customer's language (actions.conversation), so both always agree.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any, Dict, Iterable, Optional, Tuple
-
-from rasa_sdk import Tracker
 
 ZH = "zh"
 EN = "en"
@@ -71,11 +69,3 @@ def conversation_language(user_turns_newest_first: Iterable[UserTurn], remembere
             return language
         page_language = page_language or metadata_language(metadata)
     return remembered or page_language or DEFAULT_LANGUAGE
-
-
-def tracker_language(tracker: Tracker) -> str:
-    """`conversation_language` for a rasa_sdk tracker."""
-    return conversation_language(
-        ((event.get("text"), event.get("metadata")) for event in reversed(tracker.events) if event.get("event") == "user"),
-        tracker.get_slot("language"),
-    )

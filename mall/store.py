@@ -1,8 +1,9 @@
-"""The orders database (SQLite through sqlite-utils): schema, demo data and every write.
+"""The orders database (SQLite through sqlite-utils): schema, reads and every write.
 
 Every write runs in one `BEGIN IMMEDIATE` transaction that re-reads the rows it is about
 to change, so two conversations racing on one order, or a customer saying "yes" twice,
-can never apply a change twice. `python -m actions.store init|reset` prepares the file.
+can never apply a change twice. Opening a store brings its schema up to date
+(mall.migrations); the demo orders are loaded only by mall.demo.
 """
 
 from __future__ import annotations
@@ -12,23 +13,18 @@ import json
 import os
 import secrets
 import sqlite3
-import sys
-import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from enum import Enum
-from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, ContextManager, Dict, Iterable, List, Optional, Tuple, Union
 
 import sqlite_utils
 
-from actions.catalog import VALID_PLANS, payment_method
-from actions.demo_data import DEMO_ORDERS
-
-DEFAULT_DB_PATH = Path(__file__).resolve().parent.parent / "orders.db"
+from mall.catalog import CANCELLED, UNPAID, VALID_PLANS, payment_method
+from mall.db import SQLiteFile
+from mall.migrations import MIGRATIONS, TABLES
 
 # Fault injection, for the crash tests only: with ORDERS_FAULT_STAGE=<stage> the process
 # stops at that point of a write (after touching ORDERS_FAULT_MARKER) so a test can kill it.
@@ -38,56 +34,6 @@ FAULT_STAGE_ENV, FAULT_MARKER_ENV = "ORDERS_FAULT_STAGE", "ORDERS_FAULT_MARKER"
 # within the window lock self-service for that order (the customer is offered a human).
 LOCK_AFTER_FAILURES = 5
 LOCK_WINDOW = timedelta(hours=1)
-
-_TABLES: Dict[str, Tuple[Dict[str, Any], str]] = {
-    "orders": (
-        {
-            "order_id": str,
-            "phone": str,
-            "status": str,
-            "payment_method": str,
-            "installments": int,
-            "total": float,
-            "items": str,
-            "replaced_by": str,
-            "replaces": str,
-            "created_at": str,
-            "updated_at": str,
-        },
-        "order_id",
-    ),
-    "handoff_tickets": (
-        {
-            "ticket_id": str,
-            "order_id": str,
-            "sender_id": str,
-            "reason": str,
-            "status": str,
-            "language": str,
-            "requested_method": str,
-            "transcript": str,
-            "created_at": str,
-            "closed_at": str,
-        },
-        "ticket_id",
-    ),
-    "verification_failures": (
-        {"id": int, "order_id": str, "sender_id": str, "created_at": str},
-        "id",
-    ),
-    "order_audit": (
-        {
-            "id": int,
-            "order_id": str,
-            "old_state": str,
-            "new_state": str,
-            "conversation_id": str,
-            "changed_at": str,
-        },
-        "id",
-    ),
-}
-_INDEXES = [("verification_failures", ["order_id", "created_at"]), ("order_audit", ["order_id"])]
 
 
 def utc_now() -> datetime:
@@ -165,65 +111,39 @@ class ReorderResult:
 class OrderStore:
     """One SQLite connection; safe to share between the action server's requests."""
 
-    def __init__(self, path: os.PathLike | str, clock: Callable[[], datetime] = utc_now):
+    def __init__(self, path: Union[os.PathLike, str], clock: Callable[[], datetime] = utc_now):
         self.path = Path(path)
         self._clock = clock
-        self._lock = threading.RLock()
-        connection = sqlite3.connect(
-            str(self.path), timeout=15, isolation_level=None, check_same_thread=False
-        )
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=NORMAL")
-        connection.execute("PRAGMA foreign_keys=ON")
-        self.db = sqlite_utils.Database(connection)
-        self._prepare()
+        self._file = SQLiteFile(self.path)
+        self.db = sqlite_utils.Database(self._file.connection)
+        with self._file.transaction():
+            MIGRATIONS.apply(self.db)
 
     def close(self) -> None:
-        self.db.close()
+        self._file.close()
 
-    # -- schema and demo data ---------------------------------------------------------
+    def _transaction(self) -> ContextManager[sqlite3.Connection]:
+        return self._file.transaction()
 
-    def _prepare(self) -> None:
-        """Create what is missing; a brand-new database also gets the demo orders."""
+    def seed_if_empty(self, orders: Iterable[Dict[str, Any]]) -> bool:
+        """Insert `orders` (`items` as a list) if there are none yet; True if it did.
+        Atomic: of two processes seeding at once, one inserts and the other sees it."""
         with self._transaction():
-            is_new = not self.db["orders"].exists()
-            for name, (columns, pk) in _TABLES.items():
-                table = self.db[name]
-                if table.exists():
-                    missing = {c: t for c, t in columns.items() if c not in table.columns_dict}
-                    for column, column_type in missing.items():
-                        table.add_column(column, column_type)
-                else:
-                    table.create(columns, pk=pk, not_null={pk})
-            for name, columns in _INDEXES:
-                self.db[name].create_index(columns, if_not_exists=True)
-            if is_new:
-                self._insert_demo_orders()
+            if self.db["orders"].count:
+                return False
+            self._insert_orders(orders)
+        return True
 
-    def _insert_demo_orders(self) -> None:
-        self.db["orders"].insert_all(
-            [{**order, "items": json.dumps(order["items"])} for order in DEMO_ORDERS]
-        )
-
-    def reset_demo_data(self) -> None:
-        """Every table back to the demo state, in one transaction."""
+    def replace_all(self, orders: Iterable[Dict[str, Any]]) -> None:
+        """Every table emptied and `orders` inserted, in one transaction: readers see the
+        old data or the new, never a mix."""
         with self._transaction():
-            for name in _TABLES:
+            for name in TABLES:
                 self.db.execute(f"DELETE FROM [{name}]")
-            self._insert_demo_orders()
+            self._insert_orders(orders)
 
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        """BEGIN IMMEDIATE takes the write lock before the first read, so what a
-        transaction checks cannot change under it (no lost update between processes)."""
-        with self._lock:
-            self.db.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield
-            except BaseException:
-                self.db.conn.execute("ROLLBACK")
-                raise
-            self.db.conn.execute("COMMIT")
+    def _insert_orders(self, orders: Iterable[Dict[str, Any]]) -> None:
+        self.db["orders"].insert_all([{**order, "items": json.dumps(order["items"])} for order in orders])
 
     # -- reads ------------------------------------------------------------------------
 
@@ -303,7 +223,7 @@ class OrderStore:
                 return ReorderResult(
                     ReorderOutcome.ALREADY_REPLACED, order, self.get_order(order.replaced_by)
                 )
-            if order.status != "unpaid":
+            if order.status != UNPAID:
                 return ReorderResult(ReorderOutcome.NOT_UNPAID, order)
 
             now = _iso(self._clock())
@@ -312,7 +232,7 @@ class OrderStore:
                 {
                     "order_id": new_id,
                     "phone": order.phone,
-                    "status": "unpaid",
+                    "status": UNPAID,
                     "payment_method": method.code,
                     "installments": installments,
                     "total": order.total,
@@ -325,7 +245,7 @@ class OrderStore:
             )
             _fault_point("new_order_inserted")
             self.db["orders"].update(
-                order.order_id, {"status": "cancelled", "replaced_by": new_id, "updated_at": now}
+                order.order_id, {"status": CANCELLED, "replaced_by": new_id, "updated_at": now}
             )
             _fault_point("old_order_cancelled")
             cancelled = self.get_order(order.order_id)
@@ -408,34 +328,3 @@ def _fault_point(stage: str) -> None:
     if os.environ.get(FAULT_STAGE_ENV) == stage:
         Path(os.environ[FAULT_MARKER_ENV]).touch()
         time.sleep(120)  # the test kills the process long before this ends
-
-
-def database_path() -> Path:
-    return Path(os.environ.get("ORDERS_DB") or DEFAULT_DB_PATH).resolve()
-
-
-@lru_cache(maxsize=None)
-def _open_store(path: Path) -> OrderStore:
-    return OrderStore(path)
-
-
-def order_store() -> OrderStore:
-    """The store for `ORDERS_DB` (default: orders.db in the project root), opened once."""
-    return _open_store(database_path())
-
-
-def main(argv: List[str]) -> int:
-    command = argv[1] if len(argv) > 1 else ""
-    if command not in {"init", "reset"}:
-        print("usage: python -m actions.store init|reset", file=sys.stderr)
-        return 2
-    store = order_store()
-    if command == "reset":
-        store.reset_demo_data()
-    count = store.db["orders"].count
-    print(f"{store.path}: {count} orders" + (" (demo data restored)" if command == "reset" else ""))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv))

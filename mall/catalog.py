@@ -1,13 +1,15 @@
-"""Payment methods and installment plans the mall offers, and how to show them.
+"""Payment methods, installment plans and order statuses, and how to name them.
 
-Canonical codes are the `payment_method` entity values of the NLU data. Labels are
-names, not sentences; every sentence lives in the domain's responses.
+Canonical codes are the `payment_method` entity values of the NLU data and the `status`
+values of the orders table. Labels are names, not sentences; every sentence lives in the
+domain's responses.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any, Dict, Optional
 
 PAID_IN_FULL = 1
@@ -34,14 +36,42 @@ PAYMENT_METHODS: Dict[str, PaymentMethod] = {
     )
 }
 
-STATUS_LABELS = {
-    "unpaid": ("待支付", "unpaid"),
-    "paid": ("已支付", "paid"),
-    "shipped": ("已发货", "shipped"),
-    "completed": ("已完成", "completed"),
-    "cancelled": ("已取消", "cancelled"),
-    "refunded": ("已退款", "refunded"),
+
+
+class Handling(str, Enum):
+    """What the assistant can do about an order's payment method in each status."""
+
+    REORDER = "reorder"  # unpaid: cancel and place again with the new method
+    HANDOFF = "handoff"  # paid already: human support changes it
+    CLOSED = "closed"  # nothing to pay or change any more
+
+
+@dataclass(frozen=True)
+class OrderStatus:
+    code: str
+    zh: str
+    en: str
+    handling: Handling
+
+
+ORDER_STATUSES: Dict[str, OrderStatus] = {
+    status.code: status
+    for status in (
+        OrderStatus("unpaid", "待支付", "unpaid", Handling.REORDER),
+        OrderStatus("paid", "已支付", "paid", Handling.HANDOFF),
+        OrderStatus("shipped", "已发货", "shipped", Handling.HANDOFF),
+        OrderStatus("completed", "已完成", "completed", Handling.HANDOFF),
+        OrderStatus("cancelled", "已取消", "cancelled", Handling.CLOSED),
+        OrderStatus("refunded", "已退款", "refunded", Handling.CLOSED),
+    )
 }
+UNPAID = "unpaid"
+CANCELLED = "cancelled"
+
+
+def order_status(code: str) -> OrderStatus:
+    """The status named `code`; an unknown code is shown as it is and changes nothing."""
+    return ORDER_STATUSES.get(code) or OrderStatus(code, code, code, Handling.CLOSED)
 
 _CHINESE_NUMBERS = {"一": 1, "三": 3, "六": 6, "十二": 12, "二十四": 24, "两": 2}
 _ENGLISH_NUMBERS = {"one": 1, "three": 3, "six": 6, "twelve": 12, "twenty-four": 24,

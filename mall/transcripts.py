@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Dict, Iterable, List
 
-from actions.privacy import mask_phones_in_text
+from mall.privacy import mask_phones_in_text
 
 
 def author(event: Dict[str, Any]) -> str:
@@ -29,3 +29,20 @@ def conversation_lines(events: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]
             }
         )
     return lines
+
+
+def bounded(lines: List[Dict[str, Any]], max_chars: int) -> List[Dict[str, Any]]:
+    """The newest lines whose texts fit in `max_chars`, oldest first; the whole conversation
+    when it fits. What is left out is counted in a first line, so a reader knows."""
+    kept: List[Dict[str, Any]] = []
+    used = 0
+    for line in reversed(lines):
+        used += len(line["text"])
+        if used > max_chars and kept:
+            break
+        kept.append(line)
+    kept.reverse()
+    left_out = len(lines) - len(kept)
+    if left_out:
+        kept.insert(0, {"from": "system", "text": f"[{left_out} earlier messages left out]", "at": lines[0]["at"]})
+    return kept

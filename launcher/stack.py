@@ -1,82 +1,65 @@
-"""Start the action server and the Rasa server (REST channel) on free loopback ports.
+"""The assistant's three servers (action server, Rasa server, web page) as commands, and as
+context managers that run them on free loopback ports with their own state.
 
-Used by the conversation tests and the benchmark: every run gets its own orders
-database and conversation store, so runs never share state.
+`make shell` and `make serve` (launcher.__main__), the tests and the benchmark all start
+the servers through here.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-import signal
-import socket
-import subprocess
 import sys
-import time
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Sequence
 
 import requests
+import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-MODEL = ROOT / "models" / "assistant.tar.gz"
+from launcher.processes import background, free_port, kill, wait_until_up
+from mall import settings
+
 RASA = Path(sys.executable).with_name("rasa")
-STARTUP_TIMEOUT = 240
+PYTHON = sys.executable
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = STARTUP_TIMEOUT) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url} exited with {process.returncode}; see {log}:\n{log.read_text()[-3000:]}")
-        try:
-            if requests.get(url, timeout=2).ok:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    raise TimeoutError(f"{url} did not come up within {timeout}s; see {log}")
-
-
-@contextmanager
-def background(command: Sequence[str], log: Path, env: Dict[str, str],
-               cwd: Path = ROOT) -> Iterator[subprocess.Popen]:
-    """A child process in its own process group, stopped (and waited for) on exit."""
-    with open(log, "w") as log_file:
-        process = subprocess.Popen(
-            list(command), cwd=cwd, env=env, stdout=log_file, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            yield process
-        finally:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.wait()
-
-
-def base_env(orders_db: Path) -> Dict[str, str]:
+def server_env(orders_db: Path, conversations_db: Path, extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     env = dict(os.environ)
-    env.update(
-        ORDERS_DB=str(orders_db),
-        PYTHONPATH=str(ROOT),
-        SANIC_HOST="127.0.0.1",
-        TF_CPP_MIN_LOG_LEVEL="3",
-        PYTHONWARNINGS="ignore",
-    )
+    env.update({
+        settings.ORDERS_DB_ENV: str(orders_db),
+        settings.CONVERSATIONS_DB_ENV: str(conversations_db),
+        "PYTHONPATH": str(settings.ROOT),
+        "SANIC_HOST": "127.0.0.1",  # `rasa run actions` has no --interface flag
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "PYTHONWARNINGS": "ignore",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    })
+    env.update(extra or {})
     return env
+
+
+def actions_command(port: int) -> List[str]:
+    return [str(RASA), "run", "actions", "--actions", "actions", "--port", str(port)]
+
+
+def rasa_command(port: int, endpoints: Path = settings.ENDPOINTS, model: Path = settings.MODEL,
+                 extra_args: Sequence[str] = ()) -> List[str]:
+    return [str(RASA), "run", "--model", str(model), "--endpoints", str(endpoints),
+            "--credentials", str(settings.CREDENTIALS), "--port", str(port), "--interface", "127.0.0.1",
+            *extra_args]
+
+
+def web_command(port: int, rasa_port: int) -> List[str]:
+    return [PYTHON, "-m", "webapp", "--port", str(port), "--rasa-port", str(rasa_port)]
+
+
+def write_endpoints(workdir: Path, actions_port: int) -> Path:
+    """endpoints.yml, with the action server on `actions_port`."""
+    path = workdir / "endpoints.yml"
+    path.write_text(yaml.safe_dump(settings.endpoints_for(actions_port), sort_keys=False))
+    return path
 
 
 @dataclass(frozen=True)
@@ -85,6 +68,9 @@ class AgentAccess:
 
     secret: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+
+    def env(self) -> Dict[str, str]:
+        return {settings.AGENT_SECRET_ENV: self.secret, settings.RASA_TOKEN_ENV: self.rasa_token}
 
 
 @dataclass
@@ -106,31 +92,17 @@ class Assistant:
         return response.json()
 
 
-def write_endpoints(workdir: Path, actions_port: int) -> Path:
-    endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(
-        f"""action_endpoint:
-  url: "http://127.0.0.1:{actions_port}/webhook"
-  enable_selective_domain: true
-nlg:
-  type: rasa_addons.nlg.BilingualNLG
-tracker_store:
-  type: rasa_addons.tracker_store.WindowedSQLiteTrackerStore
-  db: {workdir / "conversations.db"}
-"""
-    )
-    return endpoints
-
-
 @dataclass
 class ActionServer:
     url: str
-    process: subprocess.Popen
+    process: Any
 
     def kill(self) -> None:
-        """SIGKILL, as a crash would: no cleanup code runs."""
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
+        kill(self.process)
+
+
+def _conversations(workdir: Path) -> Path:
+    return workdir / "conversations.db"
 
 
 @contextmanager
@@ -138,25 +110,21 @@ def running_actions(workdir: Path, orders_db: Path, port: Optional[int] = None,
                     extra_env: Optional[Dict[str, str]] = None) -> Iterator[ActionServer]:
     port = port or free_port()
     log = workdir / "actions.log"
-    command = [str(RASA), "run", "actions", "--actions", "actions", "--port", str(port)]
-    with background(command, log, {**base_env(orders_db), **(extra_env or {})}) as process:
+    env = server_env(orders_db, _conversations(workdir), extra_env)
+    with background(actions_command(port), log, env) as process:
         server = ActionServer(f"http://127.0.0.1:{port}", process)
         wait_until_up(f"{server.url}/health", process, log)
         yield server
 
 
 @contextmanager
-def running_rasa(workdir: Path, actions_port: int, orders_db: Path, model: Path = MODEL,
+def running_rasa(workdir: Path, actions_port: int, orders_db: Path, model: Path = settings.MODEL,
                  port: Optional[int] = None, extra_args: Sequence[str] = (),
                  extra_env: Optional[Dict[str, str]] = None) -> Iterator[str]:
     port = port or free_port()
     log = workdir / "rasa.log"
-    command = [
-        str(RASA), "run", "--model", str(model), "--endpoints", str(write_endpoints(workdir, actions_port)),
-        "--credentials", str(ROOT / "credentials.yml"), "--port", str(port), "--interface", "127.0.0.1",
-        *extra_args,
-    ]
-    with background(command, log, {**base_env(orders_db), **(extra_env or {})}) as process:
+    command = rasa_command(port, write_endpoints(workdir, actions_port), model, extra_args)
+    with background(command, log, server_env(orders_db, _conversations(workdir), extra_env)) as process:
         url = f"http://127.0.0.1:{port}"
         wait_until_up(url, process, log)
         yield url
@@ -168,11 +136,8 @@ def running_web(workdir: Path, rasa_port: int, orders_db: Path, port: Optional[i
     """The mall page (webapp) on loopback, with the agent console when `agent` is given."""
     port = port or free_port()
     log = workdir / "web.log"
-    command = [sys.executable, "-m", "webapp", "--port", str(port), "--rasa-port", str(rasa_port)]
-    env = base_env(orders_db)
-    if agent:
-        env.update(AGENT_SECRET=agent.secret, RASA_TOKEN=agent.rasa_token)
-    with background(command, log, env) as process:
+    env = server_env(orders_db, _conversations(workdir), agent.env() if agent else None)
+    with background(web_command(port, rasa_port), log, env) as process:
         url = f"http://127.0.0.1:{port}"
         wait_until_up(url, process, log)
         yield url

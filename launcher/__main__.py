@@ -1,0 +1,109 @@
+"""python -m launcher train|shell|serve
+
+train   train the model if its inputs changed (launcher.training)
+shell   the action server in the background and `rasa shell` in this terminal
+serve   the action server, the Rasa server (REST, socketio, token-protected HTTP API) and
+        the mall page with the agent console on 8080, kept running until Ctrl-C
+
+Ports, paths and environment variables come from mall.settings; logs go to var/log/,
+pid files to var/run/.
+"""
+
+from __future__ import annotations
+
+import secrets
+import signal
+import subprocess
+import sys
+from typing import Dict, List, Optional
+
+from launcher import stack
+from launcher.processes import port_in_use, start, stop, wait_until_up
+from launcher.supervisor import Service, Supervisor
+from launcher.training import train_if_needed
+from mall import settings
+
+
+def _require_free(ports: List[int]) -> None:
+    for port in ports:
+        if port_in_use(port):
+            sys.exit(f"Port {port} is already in use (is `make serve` or `make shell` running elsewhere?).")
+
+
+def _env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+    return stack.server_env(settings.orders_db(), settings.conversations_db(), extra)
+
+
+def shell() -> int:
+    actions_port = settings.actions_port()
+    _require_free([settings.PORTS.rasa, actions_port])
+    log = settings.LOGS / "actions.log"
+    actions = start(stack.actions_command(actions_port), log, _env())
+    try:
+        wait_until_up(f"http://127.0.0.1:{actions_port}/health", actions, log)
+        print("Loading the model (about 10 s). Server logs go to var/log/.")
+        print("When the bot shows buttons, pick one with the arrow keys and Enter, or choose")
+        print('"Type out your own message...". Type /stop to leave.')
+        # rasa shell gets Ctrl-C from the terminal itself; this process waits for it.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, lambda *_: sys.exit(143))
+        with open(settings.LOGS / "shell.log", "ab") as shell_log:
+            status = subprocess.call(
+                [str(stack.RASA), "shell", "--quiet", "--model", str(settings.MODEL),
+                 "--endpoints", str(settings.ENDPOINTS), "--credentials", str(settings.CREDENTIALS)],
+                cwd=settings.ROOT, env=_env(), stderr=shell_log)
+        if status != 0:
+            print(f"rasa shell stopped with status {status}; see var/log/shell.log", file=sys.stderr)
+        return status
+    finally:
+        stop(actions)
+
+
+def serve() -> int:
+    actions_port, rasa_port, web_port = settings.actions_port(), settings.PORTS.rasa, settings.PORTS.web
+    _require_free([rasa_port, actions_port, web_port])
+    token = settings.rasa_token() or secrets.token_urlsafe(24)
+    secret = settings.agent_secret()
+    generated_secret = secret is None
+    secret = secret or secrets.token_urlsafe(9)
+    secrets_env = {settings.RASA_TOKEN_ENV: token, settings.AGENT_SECRET_ENV: secret}
+    origins = [f"http://localhost:{web_port}", f"http://127.0.0.1:{web_port}"]
+    services = [
+        Service("actions", stack.actions_command(actions_port), settings.LOGS / "actions.log", _env(),
+                f"http://127.0.0.1:{actions_port}/health"),
+        # CORS admits the page's origins only (the socket.io handshake needs it); Rasa's
+        # HTTP API (for the agent console) is never on without the token.
+        Service("rasa-1", stack.rasa_command(rasa_port, extra_args=[
+            "--cors", *origins, "--enable-api", "--auth-token", token]),
+            settings.LOGS / "rasa.log", _env(), f"http://127.0.0.1:{rasa_port}/"),
+        Service("web", stack.web_command(web_port, rasa_port), settings.LOGS / "web.log", _env(secrets_env),
+                f"http://127.0.0.1:{web_port}/"),
+    ]
+
+    def ready() -> None:
+        print(f"Ready: open http://localhost:{web_port} (Ctrl-C stops everything).")
+        print(f"Agent console: http://localhost:{web_port}/agent")
+        if generated_secret:
+            print(f"  sign-in secret for this run: {secret} (set {settings.AGENT_SECRET_ENV} to choose your own)")
+
+    print("Starting the servers (the model loads in about 10 s). Logs: var/log/")
+    Supervisor(services).run(ready)
+    return 0
+
+
+def main(argv: List[str]) -> int:
+    command = argv[1] if len(argv) > 1 else ""
+    if command == "train":
+        train_if_needed(stack.RASA)
+        return 0
+    if command == "shell":
+        return shell()
+    if command == "serve":
+        return serve()
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,81 @@
+"""The demo orders of the product spec (section 4), and the command that loads them.
+
+    python -m mall.demo init    a new (or empty) database gets the demo orders
+    python -m mall.demo reset   every table back to the demo state
+
+The database is the one named by ORDERS_DB (mall.settings). Opening a store never loads
+demo data: only this command and the action server's first start do (mall.demo.init).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from mall import settings
+from mall.store import OrderStore
+
+DEMO_CREATED_AT = "2026-11-01T10:00:00+08:00"
+
+_ROWS = [
+    ("5201121000000001", "13800001234", "unpaid", "huabei", 12, 3999.00, "Xiaomi 14 12GB+256GB"),
+    ("5201121000000002", "13800001234", "paid", "credit_card", 6, 5499.00, "Redmi Book Pro 15"),
+    ("5201121000000003", "13900005678", "shipped", "huabei", 3, 1299.00, "Redmi Note 13 Pro"),
+    ("5201121000000004", "13900005678", "completed", "wechat_pay", 1, 199.00, "Xiaomi Smart Band 8"),
+    ("5201121000000005", "13700009012", "cancelled", "alipay", 1, 2999.00, "Xiaomi Pad 6"),
+    ("5201121000000006", "13700009012", "unpaid", "credit_card", 24, 8999.00, "Xiaomi TV S Pro 85"),
+    ("5201121000000007", "13600003456", "refunded", "huabei", 6, 999.00, "Xiaomi Robot Vacuum X10"),
+    ("5201121000000008", "13600003456", "unpaid", "debit_card", 1, 1999.00, "Xiaomi Watch S3"),
+]
+
+DEMO_ORDERS: List[Dict[str, Any]] = [
+    {
+        "order_id": order_id,
+        "phone": phone,
+        "status": status,
+        "payment_method": method,
+        "installments": installments,
+        "total": total,
+        "items": [{"name": item, "quantity": 1}],
+        "replaced_by": None,
+        "replaces": None,
+        "created_at": DEMO_CREATED_AT,
+        "updated_at": DEMO_CREATED_AT,
+    }
+    for order_id, phone, status, method, installments, total, item in _ROWS
+]
+DEMO_ORDER_IDS = frozenset(order["order_id"] for order in DEMO_ORDERS)
+# What the demo "My Orders" page lists: one order of each kind the assistant handles.
+SHOWCASE_ORDER_IDS = ("5201121000000001", "5201121000000003", "5201121000000005")
+
+
+def init(store: OrderStore) -> bool:
+    """Load the demo orders into an empty database; True if it was empty."""
+    return store.seed_if_empty(DEMO_ORDERS)
+
+
+def reset(store: OrderStore) -> None:
+    store.replace_all(DEMO_ORDERS)
+
+
+def main(argv: List[str], path: Optional[Path] = None) -> int:
+    command = argv[1] if len(argv) > 1 else ""
+    if command not in {"init", "reset"}:
+        print("usage: python -m mall.demo init|reset", file=sys.stderr)
+        return 2
+    store = OrderStore(path or settings.orders_db())
+    try:
+        if command == "reset":
+            reset(store)
+            note = " (demo data restored)"
+        else:
+            note = " (demo orders loaded)" if init(store) else ""
+        print(f"{store.path}: {store.db['orders'].count} orders{note}")
+    finally:
+        store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

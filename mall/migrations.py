@@ -1,0 +1,46 @@
+"""The orders database's schema, as a list of migrations (sqlite-utils `Migrations`).
+
+Opening a store applies what is pending, inside the store's write transaction, so two
+processes starting together cannot both migrate. Add a change as a new function at the
+end; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+MIGRATIONS = Migrations("mall.orders")
+TABLES = ("orders", "handoff_tickets", "verification_failures", "order_audit")
+
+
+@MIGRATIONS()
+def initial_schema(db: Database) -> None:
+    """Orders, tickets, failed ownership checks and the audit trail. Databases made before
+    migrations existed already have some of it: what is there is kept, what is missing added."""
+    schema = {
+        "orders": ({
+            "order_id": str, "phone": str, "status": str, "payment_method": str, "installments": int,
+            "total": float, "items": str, "replaced_by": str, "replaces": str, "created_at": str,
+            "updated_at": str,
+        }, "order_id"),
+        "handoff_tickets": ({
+            "ticket_id": str, "order_id": str, "sender_id": str, "reason": str, "status": str,
+            "language": str, "requested_method": str, "transcript": str, "created_at": str, "closed_at": str,
+        }, "ticket_id"),
+        "verification_failures": ({"id": int, "order_id": str, "sender_id": str, "created_at": str}, "id"),
+        "order_audit": ({
+            "id": int, "order_id": str, "old_state": str, "new_state": str, "conversation_id": str,
+            "changed_at": str,
+        }, "id"),
+    }
+    for name, (columns, pk) in schema.items():
+        table = db.table(name)
+        if not table.exists():
+            table.create(columns, pk=pk, not_null={pk})
+            continue
+        for column, column_type in columns.items():
+            if column not in table.columns_dict:
+                table.add_column(column, column_type)
+    db.table("verification_failures").create_index(["order_id", "created_at"], if_not_exists=True)
+    db.table("order_audit").create_index(["order_id"], if_not_exists=True)

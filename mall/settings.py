@@ -1,0 +1,95 @@
+"""Every setting of the assistant: paths, ports and environment variables, read in one place.
+
+The Rasa server, the action server, the web app, the launcher, the tests and the benchmark
+all take their configuration from here; nothing else reads `os.environ` for these names.
+The action server's address is the one in endpoints.yml (Rasa reads that file itself);
+`actions_port()` reads it from there.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, Mapping, Optional
+from urllib.parse import urlparse
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"  # runtime state: databases, logs, pid files
+LOGS = VAR / "log"
+RUN = VAR / "run"
+OUT = ROOT / "out"  # generated output: test results, screenshots, evaluation runs
+MODELS = ROOT / "models"
+MODEL = MODELS / "assistant.tar.gz"
+MODEL_NAME = MODEL.name.split(".")[0]
+ENDPOINTS = ROOT / "endpoints.yml"
+CREDENTIALS = ROOT / "credentials.yml"
+
+# Environment variables (fixed names in ../shared/SPEC.md, and the project's own).
+ORDERS_DB_ENV = "ORDERS_DB"
+CONVERSATIONS_DB_ENV = "CONVERSATIONS_DB"
+RASA_TOKEN_ENV = "RASA_TOKEN"
+AGENT_SECRET_ENV = "AGENT_SECRET"
+ACTION_TIMEOUT_ENV = "ACTION_TIMEOUT_SECONDS"
+
+DEFAULT_ORDERS_DB = VAR / "orders.db"
+DEFAULT_CONVERSATIONS_DB = VAR / "conversations.db"
+DEFAULT_ACTION_TIMEOUT_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Loopback ports of the three servers (fixed defaults, SPEC section 5)."""
+
+    rasa: int = 5005
+    web: int = 8080
+
+
+PORTS = Ports()
+
+
+def _environ(env: Optional[Mapping[str, str]]) -> Mapping[str, str]:
+    return os.environ if env is None else env
+
+
+def orders_db(env: Optional[Mapping[str, str]] = None) -> Path:
+    return Path(_environ(env).get(ORDERS_DB_ENV) or DEFAULT_ORDERS_DB).resolve()
+
+
+def conversations_db(env: Optional[Mapping[str, str]] = None) -> Path:
+    return Path(_environ(env).get(CONVERSATIONS_DB_ENV) or DEFAULT_CONVERSATIONS_DB).resolve()
+
+
+def action_timeout_seconds(env: Optional[Mapping[str, str]] = None) -> float:
+    return float(_environ(env).get(ACTION_TIMEOUT_ENV) or DEFAULT_ACTION_TIMEOUT_SECONDS)
+
+
+def rasa_token(env: Optional[Mapping[str, str]] = None) -> Optional[str]:
+    return _environ(env).get(RASA_TOKEN_ENV) or None
+
+
+def agent_secret(env: Optional[Mapping[str, str]] = None) -> Optional[str]:
+    return _environ(env).get(AGENT_SECRET_ENV) or None
+
+
+def endpoints(path: Path = ENDPOINTS) -> Dict[str, Any]:
+    return yaml.safe_load(path.read_text()) or {}
+
+
+def actions_port(path: Path = ENDPOINTS) -> int:
+    """The action server's port, as Rasa will call it (endpoints.yml)."""
+    port = urlparse(endpoints(path)["action_endpoint"]["url"]).port
+    if port is None:
+        raise ValueError(f"{path}: action_endpoint.url names no port")
+    return port
+
+
+def endpoints_for(actions_port_: int, path: Path = ENDPOINTS) -> Dict[str, Any]:
+    """endpoints.yml with the action server on another port (tests and benchmarks run on
+    free ports; their state is separated by ORDERS_DB and CONVERSATIONS_DB)."""
+    config = endpoints(path)
+    parsed = urlparse(config["action_endpoint"]["url"])
+    config["action_endpoint"]["url"] = parsed._replace(netloc=f"{parsed.hostname}:{actions_port_}").geturl()
+    return config

@@ -1,0 +1,71 @@
+"""The package boundaries: a framework-free core that everything else imports, and no
+imports between the action server, the Rasa add-ons and the web app."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import Set
+
+import pytest
+
+from mall import settings
+
+PRODUCT_PACKAGES = ("mall", "actions", "rasa_addons", "webapp", "launcher")
+# What each package must never import (top-level module names).
+FORBIDDEN = {
+    "mall": {"rasa", "rasa_sdk", "actions", "rasa_addons", "webapp", "launcher"},
+    "actions": {"rasa", "rasa_addons", "webapp", "launcher"},
+    "rasa_addons": {"rasa_sdk", "actions", "webapp", "launcher"},
+    "webapp": {"rasa", "rasa_sdk", "actions", "rasa_addons", "launcher"},
+    "launcher": {"rasa", "rasa_sdk", "actions", "rasa_addons", "webapp"},
+}
+
+
+def imported_modules(package: str) -> Set[str]:
+    names: Set[str] = set()
+    for source in (settings.ROOT / package).glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(), str(source))):
+            if isinstance(node, ast.Import):
+                names |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("package", PRODUCT_PACKAGES)
+def test_dependencies_point_one_way(package):
+    assert imported_modules(package) & FORBIDDEN[package] == set()
+
+
+def test_everything_else_builds_on_the_core():
+    for package in ("actions", "rasa_addons", "webapp", "launcher"):
+        assert "mall" in imported_modules(package), package
+
+
+def test_rasa_projects_layout_at_the_root():
+    """What `rasa train`, `rasa test` and `rasa data validate` look for with no flags."""
+    for name in ("domain.yml", "config.yml", "endpoints.yml", "credentials.yml", "data"):
+        assert (settings.ROOT / name).exists(), name
+    assert not (settings.ROOT / "domain").exists()
+
+
+def test_settings_is_the_only_reader_of_the_environment():
+    readers = [
+        str(source.relative_to(settings.ROOT))
+        for package in PRODUCT_PACKAGES
+        for source in (settings.ROOT / package).glob("*.py")
+        if "os.environ" in source.read_text() or "getenv(" in source.read_text()
+    ]
+    # The launcher hands its environment on to the servers it starts; the store's fault
+    # injection is for the crash tests only.
+    assert sorted(readers) == ["launcher/stack.py", "mall/settings.py", "mall/store.py"]
+
+
+def test_actions_port_comes_from_endpoints_yml():
+    url = settings.endpoints()["action_endpoint"]["url"]
+    assert url.endswith(f":{settings.actions_port()}/webhook")
+    moved = settings.endpoints_for(6123)
+    assert moved["action_endpoint"]["url"] == url.replace(str(settings.actions_port()), "6123")
+    assert {k: v for k, v in moved.items() if k != "action_endpoint"} == {
+        k: v for k, v in settings.endpoints().items() if k != "action_endpoint"}

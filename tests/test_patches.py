@@ -1,0 +1,73 @@
+"""The project's changes to Rasa: installed by one explicit, version-checked call, each doing
+what it is for. (The apology when the action server fails is proven end to end in
+tests/test_reliability.py.)"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import rasa
+from rasa.core.actions.action import RemoteAction
+from rasa.core.processor import MessageProcessor
+
+from mall.privacy import install_log_masking
+from rasa_addons import action_calls, patches
+
+
+def test_importing_the_add_ons_changes_nothing_in_rasa():
+    import subprocess
+    import sys
+
+    probe = ("import rasa_addons.nlg, rasa_addons.tracker_store, rasa_addons.digit_entities;"
+             "from rasa.core.processor import MessageProcessor;"
+             "print(hasattr(MessageProcessor._run_action, '_mall_patch'))")
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True).stdout.strip() == "False"
+
+
+def test_install_wraps_each_patched_method_once():
+    patches.install()
+    first = (MessageProcessor._run_action, RemoteAction._validate_action_result)
+    patches.install()
+    assert (MessageProcessor._run_action, RemoteAction._validate_action_result) == first
+    assert all(patch.is_installed() for patch in patches.all_patches())
+
+
+def test_another_rasa_release_is_refused(monkeypatch):
+    monkeypatch.setattr(rasa, "__version__", "3.7.0")
+    with pytest.raises(patches.UnsupportedRasa, match="3.6.21"):
+        patches.check_supported(patches.all_patches())
+
+
+def test_a_vanished_method_is_refused():
+    class Empty:
+        pass
+
+    gone = patches.Patch(Empty, "_run_action", lambda original: original, "test")
+    with pytest.raises(patches.UnsupportedRasa, match="_run_action is gone"):
+        patches.check_supported((gone,))
+
+
+def test_compiled_validation_accepts_what_rasa_accepts_and_rejects_the_rest():
+    calls = []
+
+    def rasa_validation(action, result):
+        calls.append(result)
+        return False
+
+    validate = action_calls.compiled_validation(rasa_validation)
+    assert validate(None, {"events": [{"event": "slot", "name": "x", "value": 1}], "responses": []}) is True
+    assert calls == []  # valid: Rasa's own (slow) validation never runs
+    assert validate(None, {"events": "not a list"}) is False
+    assert calls == [{"events": "not a list"}]  # invalid: Rasa's own error message
+
+
+def test_log_records_never_carry_a_full_mobile_number(caplog):
+    install_log_masking()
+    logger = logging.getLogger("rasa.core.processor")
+    with caplog.at_level(logging.INFO):
+        logger.info("Received user message '%s'", "我的手机号13800001234")
+        logger.info("phone %s and %s", "13912345678", 42)
+    assert [record.getMessage() for record in caplog.records] == [
+        "Received user message '我的手机号138****1234'", "phone 139****5678 and 42"]

@@ -21,12 +21,10 @@ def apologise_on_failure(run: Run) -> Run:
     """On an unexpected error (database unavailable, bug) apologise with the hotline."""
 
     @functools.wraps(run)
-    async def guarded(
-        action: Action, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
-    ) -> List[Dict]:
+    async def guarded(action: Action, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
         try:
             return await run(action, dispatcher, tracker, domain)
-        except Exception:  # noqa: BLE001 - anything is better than silence
+        except Exception:
             logger.exception("Action %s failed for conversation %s", action.name(), tracker.sender_id)
             dispatcher.utter_message(response="utter_technical_problem")
             return _undo_unvalidated_slots(action, tracker)
@@ -47,8 +45,7 @@ class GuardedFormValidation(FormValidationAction, ABC):
     action server does not register it as an action of its own."""
 
     @abstractmethod
-    def name(self) -> str:
-        ...
+    def name(self) -> str: ...
 
     @apologise_on_failure
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]):

@@ -24,9 +24,7 @@ class ActionNotUnderstood(Action):
     def name(self) -> str:
         return "action_not_understood"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
         if previous_user_intent(tracker) == NOT_UNDERSTOOD_INTENT:
             # utter_offer_human runs as an action so the rule for "yes" after it applies.
             return [FollowupAction("utter_offer_human")]

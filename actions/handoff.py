@@ -36,9 +36,7 @@ class ActionHandoffToHuman(Action):
         return "action_handoff_to_human"
 
     @apologise_on_failure
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
         ticket_id = order_store().create_handoff_ticket(
             sender_id=tracker.sender_id,
             reason=tracker.get_slot("handoff_reason") or HandoffReason.CUSTOMER_REQUEST.value,

@@ -47,9 +47,7 @@ class ActionLookupOrder(Action):
         return "action_lookup_order"
 
     @apologise_on_failure
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
         order = verified_order(tracker)
         decision = decide(order, tracker.get_slot("order_goal"), bool(tracker.get_slot("verification_failed")))
         if decision.response:

@@ -18,7 +18,15 @@ from actions.failures import GuardedFormValidation, apologise_on_failure
 from actions.order_lookup import describe_order
 from actions.services import order_store
 from actions.verification import verified_order
-from mall.catalog import PAID_IN_FULL, VALID_PLANS, PaymentMethod, parse_plan, payment_method, plan_labels
+from mall.catalog import (
+    PAID_IN_FULL,
+    PAYMENT_METHODS,
+    VALID_PLANS,
+    PaymentMethod,
+    parse_plan,
+    payment_method,
+    plan_labels,
+)
 from mall.outcomes import after_failed_reorder
 from mall.store import Order, ReorderOutcome
 
@@ -26,8 +34,8 @@ Slots = Dict[str, Any]
 CHANGE_REQUEST_SLOTS = ("new_payment_method", "new_installments", "change_confirmed")
 
 # Cancelling an order cannot be undone, so the yes must be clear: the button, or a
-# confident "yes" with no sign of a "no" in it. Cross-validation read new phrasings such
-# as "that's incorrect" as a yes at 0.97; every common yes scores 0.91 or more.
+# confident "yes" with no sign of a "no" in it. The classifier is confident about some
+# negative phrasings it never saw ("that's incorrect"), so confidence alone is not enough.
 CONFIRMATION_MIN_CONFIDENCE = 0.90
 _NEGATION = re.compile(
     r"不(?!错|客气)|别|否|算了|再说|下次|保持原|没(?!问题|错)"
@@ -112,10 +120,10 @@ class ValidatePaymentChangeForm(GuardedFormValidation):
                     response="utter_installments_not_for_method", **describe_choice(method, PAID_IN_FULL)
                 )
             return {"new_installments": PAID_IN_FULL}
-        if plan not in VALID_PLANS:
+        if plan is None or plan not in VALID_PLANS:
             dispatcher.utter_message(response="utter_installments_invalid")
             return {"new_installments": None}
-        if _is_unchanged(verified_order(tracker), method, plan):
+        if method and _is_unchanged(verified_order(tracker), method, plan):
             dispatcher.utter_message(response="utter_plan_unchanged", **describe_choice(method, plan))
             return {"new_installments": None}
         return {"new_installments": plan, "change_confirmed": None}
@@ -135,9 +143,7 @@ class ActionSetChangeGoal(Action):
     def name(self) -> str:
         return "action_set_change_goal"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
         return [SlotSet("order_goal", "change_payment")]
 
 
@@ -148,9 +154,7 @@ class ActionAskChangeConfirmed(Action):
         return "action_ask_change_confirmed"
 
     @apologise_on_failure
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
         order = verified_order(tracker)
         method = payment_method(tracker.get_slot("new_payment_method"))
         plan = parse_plan(tracker.get_slot("new_installments"))
@@ -168,9 +172,7 @@ class ActionCancelAndReorder(Action):
         return "action_cancel_and_reorder"
 
     @apologise_on_failure
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
         method = payment_method(tracker.get_slot("new_payment_method"))
         plan = parse_plan(tracker.get_slot("new_installments"))
         if tracker.get_slot("change_confirmed") is not True or method is None or plan is None:
@@ -187,18 +189,16 @@ class ActionCancelAndReorder(Action):
             installments=plan,
             conversation_id=tracker.sender_id,
         )
-        if result.outcome in (ReorderOutcome.REORDERED, ReorderOutcome.ALREADY_REPLACED):
-            new_order = result.replacement
+        order, new_order = result.order, result.replacement
+        if result.outcome in (ReorderOutcome.REORDERED, ReorderOutcome.ALREADY_REPLACED) and order and new_order:
             response = (
-                "utter_reorder_done"
-                if result.outcome is ReorderOutcome.REORDERED
-                else "utter_reorder_already_done"
+                "utter_reorder_done" if result.outcome is ReorderOutcome.REORDERED else "utter_reorder_already_done"
             )
             dispatcher.utter_message(
                 response=response,
-                old_order_id=result.order.order_id,
+                old_order_id=order.order_id,
                 **describe_order(new_order),
-                **describe_choice(payment_method(new_order.payment_method), new_order.installments),
+                **describe_choice(PAYMENT_METHODS[new_order.payment_method], new_order.installments),
             )
             # From now on the conversation is about the new order.
             return forget_change_request() + [
@@ -206,11 +206,11 @@ class ActionCancelAndReorder(Action):
                 SlotSet("verified_order_id", new_order.order_id),
                 SlotSet("order_status", new_order.status),
             ]
-        if result.outcome is ReorderOutcome.NOT_UNPAID:
+        if result.outcome is ReorderOutcome.NOT_UNPAID and order:
             # Paid (or cancelled elsewhere) since the lookup: nothing is cancelled.
-            dispatcher.utter_message(response="utter_order_no_longer_unpaid", **describe_order(result.order))
-            events = forget_change_request() + [SlotSet("order_status", result.order.status)]
-            reason = after_failed_reorder(result.order)
+            dispatcher.utter_message(response="utter_order_no_longer_unpaid", **describe_order(order))
+            events = forget_change_request() + [SlotSet("order_status", order.status)]
+            reason = after_failed_reorder(order)
             if reason:
                 events += [SlotSet("handoff_reason", reason.value), FollowupAction("action_handoff_to_human")]
             return events
@@ -224,8 +224,6 @@ class ActionDiscardChangeRequest(Action):
     def name(self) -> str:
         return "action_discard_change_request"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
         dispatcher.utter_message(response="utter_change_discarded")
         return forget_change_request()

@@ -6,7 +6,7 @@ orders when the action server first opens it (product spec, section 4).
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from rasa_sdk import Tracker
@@ -17,7 +17,7 @@ from mall.language import conversation_language
 from mall.store import OrderStore
 
 
-@lru_cache(maxsize=None)
+@cache
 def _open_store(path: Path) -> OrderStore:
     store = OrderStore(path)
     demo.init(store)
@@ -29,7 +29,7 @@ def order_store() -> OrderStore:
     return _open_store(settings.orders_db())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _open_log(path: Path) -> ConversationLog:
     return ConversationLog(path)
 
@@ -42,6 +42,10 @@ def conversation_log() -> ConversationLog:
 def tracker_language(tracker: Tracker) -> str:
     """mall.language.conversation_language for a rasa_sdk tracker."""
     return conversation_language(
-        ((event.get("text"), event.get("metadata")) for event in reversed(tracker.events) if event.get("event") == "user"),
+        (
+            (event.get("text"), event.get("metadata"))
+            for event in reversed(tracker.events)
+            if event.get("event") == "user"
+        ),
         tracker.get_slot("language"),
     )

@@ -91,14 +91,10 @@ class ValidateOrderVerificationForm(GuardedFormValidation):
             return {"phone_tail": tail}  # checked as soon as the order number arrives
         return self._check_owner(order_id, tail, dispatcher, tracker)
 
-    def _check_owner(
-        self, order_id: str, tail: str, dispatcher: CollectingDispatcher, tracker: Tracker
-    ) -> Slots:
+    def _check_owner(self, order_id: str, tail: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> Slots:
         proved_other_order = tracker.get_slot("verified_order_id") not in (None, order_id)
         carried_over = proved_other_order and not _typed_in_latest_message(tracker, "phone_tail")
-        result = order_store().verify_owner(
-            order_id, tail, tracker.sender_id, count_failure=not carried_over
-        )
+        result = order_store().verify_owner(order_id, tail, tracker.sender_id, count_failure=not carried_over)
         if result is Verification.VERIFIED:
             return {"phone_tail": tail, "verified_order_id": order_id}
         if result is Verification.LOCKED:

@@ -32,14 +32,18 @@ def held_out_accuracy(rasa_url: str) -> Dict[str, float]:
     examples = load_data(str(ROOT / "tests" / "nlu" / "holdout.yml"), language="zh").intent_examples
     correct_intents = exact_entities = 0
     for example in examples:
-        parsed = requests.post(f"{rasa_url}/model/parse?token=bench-token", json={"text": example.get("text")},
-                               timeout=30).json()
+        parsed = requests.post(
+            f"{rasa_url}/model/parse?token=bench-token", json={"text": example.get("text")}, timeout=30
+        ).json()
         correct_intents += parsed["intent"]["name"] == example.get("intent")
         expected = sorted((e["entity"], str(e["value"])) for e in example.get("entities") or [])
         found = sorted((e["entity"], str(e["value"])) for e in parsed.get("entities", []))
         exact_entities += expected == found
-    return {"n": len(examples), "intent_accuracy": correct_intents / len(examples),
-            "entity_exact": exact_entities / len(examples)}
+    return {
+        "n": len(examples),
+        "intent_accuracy": correct_intents / len(examples),
+        "entity_exact": exact_entities / len(examples),
+    }
 
 
 def measure(bot: Bot, workdir: Path, sizes: Dict[str, int]) -> Dict[str, Any]:
@@ -49,8 +53,11 @@ def measure(bot: Bot, workdir: Path, sizes: Dict[str, int]) -> Dict[str, Any]:
     scratch = train(bot, workdir / "models", cache, force=True)
     step(f"{bot.name}: trained in {scratch.seconds:.0f} s; training again with nothing changed")
     unchanged = train(bot, workdir / "models", cache)
-    results["training"] = {"scratch_s": scratch.seconds, "scratch_peak_mb": scratch.peak_mb,
-                           "unchanged_s": unchanged.seconds}
+    results["training"] = {
+        "scratch_s": scratch.seconds,
+        "scratch_peak_mb": scratch.peak_mb,
+        "unchanged_s": unchanged.seconds,
+    }
     if bot is ASSISTANT:
         results["training"]["make_unchanged_s"] = timed_make_train()
     results["model_mb"] = scratch.model.stat().st_size / 1024**2
@@ -68,8 +75,14 @@ def measure(bot: Bot, workdir: Path, sizes: Dict[str, int]) -> Dict[str, Any]:
         for users in USERS:
             step(f"{bot.name}: {users} concurrent conversations")
             outcome = load.concurrent_users(served.url, bot.faq_texts, users, max(10, sizes["load"] // users))
-            results["load"].append({"users": users, "messages": outcome.messages, "throughput": outcome.throughput,
-                                    **outcome.latencies.summary()})
+            results["load"].append(
+                {
+                    "users": users,
+                    "messages": outcome.messages,
+                    "throughput": outcome.throughput,
+                    **outcome.latencies.summary(),
+                }
+            )
         if bot is ASSISTANT:
             results["accuracy"] = held_out_accuracy(served.url)
         results["peak_mb"] = served.peak_mb()
@@ -80,9 +93,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer repeats, for trying the benchmark out")
     args = parser.parse_args()
-    sizes = ({"fresh": 40, "long_turns": 50, "long_repeats": 2, "load": 60, "lookup": 500, "orders": 100_000}
-             if args.quick else
-             {"fresh": 200, "long_turns": 50, "long_repeats": 20, "load": 240, "lookup": 5000, "orders": 1_000_000})
+    sizes = (
+        {"fresh": 40, "long_turns": 50, "long_repeats": 2, "load": 60, "lookup": 500, "orders": 100_000}
+        if args.quick
+        else {"fresh": 200, "long_turns": 50, "long_repeats": 20, "load": 240, "lookup": 5000, "orders": 1_000_000}
+    )
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     try:
         stock = stock_bot(workdir / "stock-project")
@@ -93,7 +108,9 @@ def main() -> int:
         meta = {
             "date": f"{datetime.date.today():%Y-%m-%d}",
             "machine": machine_description(),
-            "fresh": sizes["fresh"], "long_turns": sizes["long_turns"], "long_repeats": sizes["long_repeats"],
+            "fresh": sizes["fresh"],
+            "long_turns": sizes["long_turns"],
+            "long_repeats": sizes["long_repeats"],
             "lookup_samples": sizes["lookup"],
             "accuracy": ours_results["accuracy"],
             "findings": FINDINGS.read_text() if FINDINGS.exists() else "",

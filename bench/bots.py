@@ -50,10 +50,18 @@ ASSISTANT = Bot(
     faq_texts=["分期有手续费吗", "how do I pay in installments", "怎么还款", "which installment options are there"],
     # Seven texts: turn 50 sends turn 1's message again (49 = 7 × 7), so the two compare
     # conversation length, not two different replies.
-    long_texts=["分期有手续费吗", "how do I pay in installments", "怎么还款", "谢谢", "逾期会怎样",
-                "is there any interest", "支持哪些分期方式"],
-    action_texts=[f"订单52011210000000{n:02d} 尾号{tail} 查一下状态"
-                  for n, tail in [(1, 1234), (3, 5678), (6, 9012), (8, 3456)]],
+    long_texts=[
+        "分期有手续费吗",
+        "how do I pay in installments",
+        "怎么还款",
+        "谢谢",
+        "逾期会怎样",
+        "is there any interest",
+        "支持哪些分期方式",
+    ],
+    action_texts=[
+        f"订单52011210000000{n:02d} 尾号{tail} 查一下状态" for n, tail in [(1, 1234), (3, 5678), (6, 9012), (8, 3456)]
+    ],
 )
 
 
@@ -70,8 +78,15 @@ def stock_bot(directory: Path) -> Bot:
         project=directory,
         train_args=[],
         faq_texts=["hello", "I am happy", "are you a bot?", "good morning"],
-        long_texts=["hello", "I am great", "are you a bot?", "good morning", "I am very happy",
-                    "am I talking to a human?", "perfect"],  # seven, as above
+        long_texts=[
+            "hello",
+            "I am great",
+            "are you a bot?",
+            "good morning",
+            "I am very happy",
+            "am I talking to a human?",
+            "perfect",
+        ],  # seven, as above
     )
 
 
@@ -88,9 +103,17 @@ def train(bot: Bot, out_dir: Path, cache_dir: Path, force: bool = False) -> Trai
     command = [str(RASA), "train", *bot.train_args, "--out", str(out_dir), "--fixed-model-name", bot.name]
     if force:
         command.append("--force")
-    env = server_env(out_dir / "unused.db", out_dir / "unused-conversations.db", {"RASA_CACHE_DIRECTORY": str(cache_dir)})
-    output = subprocess.run([sys.executable, "-c", _MEASURED, *command], cwd=bot.project, env=env,
-                            capture_output=True, text=True, check=True).stdout.split()
+    env = server_env(
+        out_dir / "unused.db", out_dir / "unused-conversations.db", {"RASA_CACHE_DIRECTORY": str(cache_dir)}
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", _MEASURED, *command],
+        cwd=bot.project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     status, seconds, peak_kb = int(output[0]), float(output[1]), int(output[2])
     if status != 0:
         raise RuntimeError(f"training {bot.name} failed with status {status}")
@@ -136,17 +159,32 @@ def serving(bot: Bot, model: Path, workdir: Path) -> Iterator[Served]:
             endpoints = write_endpoints(workdir, int(actions.url.rsplit(":", 1)[1]))
         else:
             endpoints = bot.project / "endpoints.yml"
-        command = [str(RASA), "run", "--model", str(model), "--endpoints", str(endpoints),
-                   "--credentials", str(bot.project / "credentials.yml"), "--port", str(port),
-                   "--interface", "127.0.0.1", "--enable-api", "--auth-token", token]
+        command = [
+            str(RASA),
+            "run",
+            "--model",
+            str(model),
+            "--endpoints",
+            str(endpoints),
+            "--credentials",
+            str(bot.project / "credentials.yml"),
+            "--port",
+            str(port),
+            "--interface",
+            "127.0.0.1",
+            "--enable-api",
+            "--auth-token",
+            token,
+        ]
         started = time.perf_counter()
         env = server_env(orders_db, workdir / "conversations.db")
         process = stack.enter_context(background(command, workdir / "rasa.log", env, cwd=bot.project))
         url = f"http://127.0.0.1:{port}"
         wait_until_up(f"{url}/status?token={token}", process, workdir / "rasa.log")
         ready = time.perf_counter() - started
-        requests.post(f"{url}/webhooks/rest/webhook", json={"sender": "first", "message": bot.faq_texts[0]},
-                      timeout=120).raise_for_status()
+        requests.post(
+            f"{url}/webhooks/rest/webhook", json={"sender": "first", "message": bot.faq_texts[0]}, timeout=120
+        ).raise_for_status()
         first_reply = time.perf_counter() - started
         yield Served(url, ready, first_reply, process.pid, actions.process.pid if actions else None)
 

@@ -85,7 +85,7 @@ def long_conversations(rasa_url: str, texts: Sequence[str], turns: int, repeats:
 
 
 def per_turn_median(runs: List[List[float]]) -> List[float]:
-    return [median(turn) for turn in zip(*runs)]
+    return [median(turn) for turn in zip(*runs, strict=True)]
 
 
 @dataclass
@@ -100,8 +100,9 @@ class LoadResult:
         return self.messages / self.seconds
 
 
-def concurrent_users(rasa_url: str, texts: Sequence[str], users: int, messages_per_user: int,
-                     conversation_length: int = 10) -> LoadResult:
+def concurrent_users(
+    rasa_url: str, texts: Sequence[str], users: int, messages_per_user: int, conversation_length: int = 10
+) -> LoadResult:
     """`users` customers at once, each sending messages one after another (a new
     conversation every `conversation_length` messages)."""
 

@@ -23,22 +23,34 @@ def _generated_rows(count: int, seed: int) -> Iterator[Tuple]:
         order_id = f"53{number:014d}"
         phone = f"13{rng.randrange(10**9):09d}"
         items = json.dumps([{"name": f"Product {rng.randrange(500)}", "quantity": 1}])
-        yield (order_id, phone, rng.choice(STATUSES), rng.choice(METHODS), rng.choice([1, 3, 6, 12, 24]),
-               round(rng.uniform(50, 20000), 2), items, None, None, "2026-11-01T10:00:00+08:00",
-               "2026-11-01T10:00:00+08:00")
+        yield (
+            order_id,
+            phone,
+            rng.choice(STATUSES),
+            rng.choice(METHODS),
+            rng.choice([1, 3, 6, 12, 24]),
+            round(rng.uniform(50, 20000), 2),
+            items,
+            None,
+            None,
+            "2026-11-01T10:00:00+08:00",
+            "2026-11-01T10:00:00+08:00",
+        )
 
 
 def add_generated_orders(store: OrderStore, count: int, seed: int = 7, batch: int = 100_000) -> None:
     rows = _generated_rows(count, seed)
     connection = store.db.conn
     while True:
-        chunk = [row for _, row in zip(range(batch), rows)]
+        chunk = [row for _, row in zip(range(batch), rows, strict=False)]
         if not chunk:
             return
         connection.execute("BEGIN")
         connection.executemany(
             "INSERT INTO orders (order_id, phone, status, payment_method, installments, total, items,"
-            " replaced_by, replaces, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)", chunk)
+            " replaced_by, replaces, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            chunk,
+        )
         connection.execute("COMMIT")
 
 
@@ -67,9 +79,12 @@ def measure(workdir: Path, big: int, samples: int) -> dict:
     generated_in = time.perf_counter() - started
     result = {
         "demo": {"orders": demo.db["orders"].count, **lookup_latencies(demo, samples).summary()},
-        "large": {"orders": large.db["orders"].count, **lookup_latencies(large, samples).summary(),
-                  "generated_seconds": generated_in,
-                  "file_mb": (workdir / "large.db").stat().st_size / 1024**2},
+        "large": {
+            "orders": large.db["orders"].count,
+            **lookup_latencies(large, samples).summary(),
+            "generated_seconds": generated_in,
+            "file_mb": (workdir / "large.db").stat().st_size / 1024**2,
+        },
     }
     demo.close()
     large.close()

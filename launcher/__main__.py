@@ -41,7 +41,7 @@ def shell() -> int:
     actions = start(stack.actions_command(actions_port), log, _env())
     try:
         wait_until_up(f"http://127.0.0.1:{actions_port}/health", actions, log)
-        print("Loading the model (about 10 s). Server logs go to var/log/.")
+        print("Loading the model. Server logs go to var/log/.")
         print("When the bot shows buttons, pick one with the arrow keys and Enter, or choose")
         print('"Type out your own message...". Type /stop to leave.')
         # rasa shell gets Ctrl-C from the terminal itself; this process waits for it.
@@ -50,9 +50,21 @@ def shell() -> int:
             signal.signal(signum, lambda *_: sys.exit(143))
         with open(settings.LOGS / "shell.log", "ab") as shell_log:
             status = subprocess.call(
-                [str(stack.RASA), "shell", "--quiet", "--model", str(settings.MODEL),
-                 "--endpoints", str(settings.ENDPOINTS), "--credentials", str(settings.CREDENTIALS)],
-                cwd=settings.ROOT, env=_env(), stderr=shell_log)
+                [
+                    str(stack.RASA),
+                    "shell",
+                    "--quiet",
+                    "--model",
+                    str(settings.MODEL),
+                    "--endpoints",
+                    str(settings.ENDPOINTS),
+                    "--credentials",
+                    str(settings.CREDENTIALS),
+                ],
+                cwd=settings.ROOT,
+                env=_env(),
+                stderr=shell_log,
+            )
         if status != 0:
             print(f"rasa shell stopped with status {status}; see var/log/shell.log", file=sys.stderr)
         return status
@@ -70,15 +82,29 @@ def serve() -> int:
     secrets_env = {settings.RASA_TOKEN_ENV: token, settings.AGENT_SECRET_ENV: secret}
     origins = [f"http://localhost:{web_port}", f"http://127.0.0.1:{web_port}"]
     services = [
-        Service("actions", stack.actions_command(actions_port), settings.LOGS / "actions.log", _env(),
-                f"http://127.0.0.1:{actions_port}/health"),
+        Service(
+            "actions",
+            stack.actions_command(actions_port),
+            settings.LOGS / "actions.log",
+            _env(),
+            f"http://127.0.0.1:{actions_port}/health",
+        ),
         # CORS admits the page's origins only (the socket.io handshake needs it); Rasa's
         # HTTP API (for the agent console) is never on without the token.
-        Service("rasa-1", stack.rasa_command(rasa_port, extra_args=[
-            "--cors", *origins, "--enable-api", "--auth-token", token]),
-            settings.LOGS / "rasa.log", _env(), f"http://127.0.0.1:{rasa_port}/"),
-        Service("web", stack.web_command(web_port, rasa_port), settings.LOGS / "web.log", _env(secrets_env),
-                f"http://127.0.0.1:{web_port}/"),
+        Service(
+            "rasa-1",
+            stack.rasa_command(rasa_port, extra_args=["--cors", *origins, "--enable-api", "--auth-token", token]),
+            settings.LOGS / "rasa.log",
+            _env(),
+            f"http://127.0.0.1:{rasa_port}/",
+        ),
+        Service(
+            "web",
+            stack.web_command(web_port, rasa_port),
+            settings.LOGS / "web.log",
+            _env(secrets_env),
+            f"http://127.0.0.1:{web_port}/",
+        ),
     ]
 
     def ready() -> None:
@@ -87,7 +113,7 @@ def serve() -> int:
         if generated_secret:
             print(f"  sign-in secret for this run: {secret} (set {settings.AGENT_SECRET_ENV} to choose your own)")
 
-    print("Starting the servers (the model loads in about 10 s). Logs: var/log/")
+    print("Starting the servers (the model takes a few seconds to load). Logs: var/log/")
     Supervisor(services).run(ready)
     return 0
 

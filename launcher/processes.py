@@ -39,13 +39,19 @@ def _die_with_parent() -> None:
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def start(command: Sequence[str], log: Path, env: Dict[str, str], cwd: Path = settings.ROOT,
-          new_session: bool = True) -> subprocess.Popen:
+def start(
+    command: Sequence[str], log: Path, env: Dict[str, str], cwd: Path = settings.ROOT, new_session: bool = True
+) -> subprocess.Popen:
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as log_file:
         return subprocess.Popen(
-            list(command), cwd=cwd, env=env, stdout=log_file, stderr=subprocess.STDOUT,
-            start_new_session=new_session, preexec_fn=_die_with_parent,
+            list(command),
+            cwd=cwd,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=new_session,
+            preexec_fn=_die_with_parent,
         )
 
 
@@ -70,8 +76,9 @@ def kill(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def background(command: Sequence[str], log: Path, env: Dict[str, str],
-               cwd: Path = settings.ROOT) -> Iterator[subprocess.Popen]:
+def background(
+    command: Sequence[str], log: Path, env: Dict[str, str], cwd: Path = settings.ROOT
+) -> Iterator[subprocess.Popen]:
     """A child process for the duration of the block."""
     process = start(command, log, env, cwd)
     try:
@@ -87,9 +94,13 @@ def answers(url: str) -> bool:
         return False
 
 
-def wait_until_up(url: str, process: subprocess.Popen, log: Path,
-                  timeout: float = STARTUP_TIMEOUT_SECONDS,
-                  on_wait: Optional[Callable[[float], None]] = None) -> None:
+def wait_until_up(
+    url: str,
+    process: subprocess.Popen,
+    log: Path,
+    timeout: float = STARTUP_TIMEOUT_SECONDS,
+    on_wait: Optional[Callable[[float], None]] = None,
+) -> None:
     """Until `url` answers; fails early, with the end of the log, if the process exits."""
     started = time.monotonic()
     while not answers(url):

@@ -27,15 +27,17 @@ PYTHON = sys.executable
 
 def server_env(orders_db: Path, conversations_db: Path, extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     env = dict(os.environ)
-    env.update({
-        settings.ORDERS_DB_ENV: str(orders_db),
-        settings.CONVERSATIONS_DB_ENV: str(conversations_db),
-        "PYTHONPATH": str(settings.ROOT),
-        "SANIC_HOST": "127.0.0.1",  # `rasa run actions` has no --interface flag
-        "TF_CPP_MIN_LOG_LEVEL": "3",
-        "PYTHONWARNINGS": "ignore",
-        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-    })
+    env.update(
+        {
+            settings.ORDERS_DB_ENV: str(orders_db),
+            settings.CONVERSATIONS_DB_ENV: str(conversations_db),
+            "PYTHONPATH": str(settings.ROOT),
+            "SANIC_HOST": "127.0.0.1",  # `rasa run actions` has no --interface flag
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+            "PYTHONWARNINGS": "ignore",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        }
+    )
     env.update(extra or {})
     return env
 
@@ -44,11 +46,24 @@ def actions_command(port: int) -> List[str]:
     return [str(RASA), "run", "actions", "--actions", "actions", "--port", str(port)]
 
 
-def rasa_command(port: int, endpoints: Path = settings.ENDPOINTS, model: Path = settings.MODEL,
-                 extra_args: Sequence[str] = ()) -> List[str]:
-    return [str(RASA), "run", "--model", str(model), "--endpoints", str(endpoints),
-            "--credentials", str(settings.CREDENTIALS), "--port", str(port), "--interface", "127.0.0.1",
-            *extra_args]
+def rasa_command(
+    port: int, endpoints: Path = settings.ENDPOINTS, model: Path = settings.MODEL, extra_args: Sequence[str] = ()
+) -> List[str]:
+    return [
+        str(RASA),
+        "run",
+        "--model",
+        str(model),
+        "--endpoints",
+        str(endpoints),
+        "--credentials",
+        str(settings.CREDENTIALS),
+        "--port",
+        str(port),
+        "--interface",
+        "127.0.0.1",
+        *extra_args,
+    ]
 
 
 def web_command(port: int, rasa_port: int) -> List[str]:
@@ -106,8 +121,9 @@ def _conversations(workdir: Path) -> Path:
 
 
 @contextmanager
-def running_actions(workdir: Path, orders_db: Path, port: Optional[int] = None,
-                    extra_env: Optional[Dict[str, str]] = None) -> Iterator[ActionServer]:
+def running_actions(
+    workdir: Path, orders_db: Path, port: Optional[int] = None, extra_env: Optional[Dict[str, str]] = None
+) -> Iterator[ActionServer]:
     port = port or free_port()
     log = workdir / "actions.log"
     env = server_env(orders_db, _conversations(workdir), extra_env)
@@ -118,9 +134,15 @@ def running_actions(workdir: Path, orders_db: Path, port: Optional[int] = None,
 
 
 @contextmanager
-def running_rasa(workdir: Path, actions_port: int, orders_db: Path, model: Path = settings.MODEL,
-                 port: Optional[int] = None, extra_args: Sequence[str] = (),
-                 extra_env: Optional[Dict[str, str]] = None) -> Iterator[str]:
+def running_rasa(
+    workdir: Path,
+    actions_port: int,
+    orders_db: Path,
+    model: Path = settings.MODEL,
+    port: Optional[int] = None,
+    extra_args: Sequence[str] = (),
+    extra_env: Optional[Dict[str, str]] = None,
+) -> Iterator[str]:
     port = port or free_port()
     log = workdir / "rasa.log"
     command = rasa_command(port, write_endpoints(workdir, actions_port), model, extra_args)
@@ -131,8 +153,9 @@ def running_rasa(workdir: Path, actions_port: int, orders_db: Path, model: Path 
 
 
 @contextmanager
-def running_web(workdir: Path, rasa_port: int, orders_db: Path, port: Optional[int] = None,
-                agent: Optional[AgentAccess] = None) -> Iterator[str]:
+def running_web(
+    workdir: Path, rasa_port: int, orders_db: Path, port: Optional[int] = None, agent: Optional[AgentAccess] = None
+) -> Iterator[str]:
     """The mall page (webapp) on loopback, with the agent console when `agent` is given."""
     port = port or free_port()
     log = workdir / "web.log"
@@ -144,8 +167,9 @@ def running_web(workdir: Path, rasa_port: int, orders_db: Path, port: Optional[i
 
 
 @contextmanager
-def running_assistant(workdir: Path, orders_db: Optional[Path] = None, with_web: bool = False,
-                      agent: Optional[AgentAccess] = None) -> Iterator[Assistant]:
+def running_assistant(
+    workdir: Path, orders_db: Optional[Path] = None, with_web: bool = False, agent: Optional[AgentAccess] = None
+) -> Iterator[Assistant]:
     """Action server + Rasa server with the trained model (+ the mall page, + the agent
     console), torn down on exit. With the page, Rasa's CORS admits exactly the page's
     origin; with the console, Rasa's HTTP API is on and needs the token."""
@@ -157,8 +181,9 @@ def running_assistant(workdir: Path, orders_db: Optional[Path] = None, with_web:
         rasa_args += ["--enable-api", "--auth-token", agent.rasa_token]
     with ExitStack() as stack:
         actions_url = stack.enter_context(running_actions(workdir, orders_db, actions_port)).url
-        rasa_url = stack.enter_context(running_rasa(workdir, actions_port, orders_db, port=rasa_port,
-                                                    extra_args=rasa_args))
+        rasa_url = stack.enter_context(
+            running_rasa(workdir, actions_port, orders_db, port=rasa_port, extra_args=rasa_args)
+        )
         web_url = None
         if with_web:
             web_url = stack.enter_context(running_web(workdir, rasa_port, orders_db, web_port, agent))

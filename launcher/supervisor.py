@@ -79,8 +79,10 @@ class Supervisor:
                 if now - service.started_at >= HEALTHY_AFTER_SECONDS:
                     service.backoff = FIRST_BACKOFF_SECONDS
                 service.restart_at = now + service.backoff
-                self._say(f"{service.name} exited with status {service.process.returncode}; "
-                          f"starting it again in {service.backoff:.0f} s (see {service.log})")
+                self._say(
+                    f"{service.name} exited with status {service.process.returncode}; "
+                    f"starting it again in {service.backoff:.0f} s (see {service.log})"
+                )
                 service.backoff = min(service.backoff * 2, MAX_BACKOFF_SECONDS)
             elif now >= service.restart_at:
                 service.restarts += 1

@@ -2,7 +2,7 @@
 
 The inputs are hashed (contents, not dates: a fresh clone gives every file a new date); the
 hash of the last training is kept beside the model. Rasa's own "nothing changed" check
-loads the whole pipeline first (about 20 s); this one reads a few hundred kilobytes.
+loads the whole pipeline first; this one only reads the inputs.
 """
 
 from __future__ import annotations
@@ -45,8 +45,11 @@ def train_if_needed(rasa: Path) -> bool:
         print(f"{settings.MODEL.relative_to(settings.ROOT)} is up to date")
         return False
     digest = inputs_digest()
-    subprocess.run([str(rasa), "train", "--fixed-model-name", settings.MODEL_NAME,
-                    "--out", str(settings.MODELS)], cwd=settings.ROOT, check=True)
+    subprocess.run(
+        [str(rasa), "train", "--fixed-model-name", settings.MODEL_NAME, "--out", str(settings.MODELS)],
+        cwd=settings.ROOT,
+        check=True,
+    )
     # "Nothing changed" leaves the old file with its old date: mark it as current.
     settings.MODEL.touch()
     STAMP.write_text(digest + "\n")

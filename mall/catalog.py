@@ -37,7 +37,6 @@ PAYMENT_METHODS: Dict[str, PaymentMethod] = {
 }
 
 
-
 class Handling(str, Enum):
     """What the assistant can do about an order's payment method in each status."""
 
@@ -73,9 +72,9 @@ def order_status(code: str) -> OrderStatus:
     """The status named `code`; an unknown code is shown as it is and changes nothing."""
     return ORDER_STATUSES.get(code) or OrderStatus(code, code, code, Handling.CLOSED)
 
+
 _CHINESE_NUMBERS = {"一": 1, "三": 3, "六": 6, "十二": 12, "二十四": 24, "两": 2}
-_ENGLISH_NUMBERS = {"one": 1, "three": 3, "six": 6, "twelve": 12, "twenty-four": 24,
-                    "twenty four": 24}
+_ENGLISH_NUMBERS = {"one": 1, "three": 3, "six": 6, "twelve": 12, "twenty-four": 24, "twenty four": 24}
 
 
 def payment_method(code: Any) -> Optional[PaymentMethod]:

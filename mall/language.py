@@ -19,13 +19,41 @@ _LATIN_WORD = re.compile(r"[A-Za-z]+")
 # Names written in Latin letters by Chinese and English speakers alike: they say
 # nothing about the language (product names, card brands, "OK").
 _NEUTRAL_WORDS = frozenset(
-    """ok okay xiaomi mi redmi poco pro max ultra plus lite note pad book band tv gb tb
-    app id sms vip visa mastercard master unionpay amex alipay wechat jd""".split()
+    [
+        "ok",
+        "okay",
+        "xiaomi",
+        "mi",
+        "redmi",
+        "poco",
+        "pro",
+        "max",
+        "ultra",
+        "plus",
+        "lite",
+        "note",
+        "pad",
+        "book",
+        "band",
+        "tv",
+        "gb",
+        "tb",
+        "app",
+        "id",
+        "sms",
+        "vip",
+        "visa",
+        "mastercard",
+        "master",
+        "unionpay",
+        "amex",
+        "alipay",
+        "wechat",
+        "jd",
+    ]
 )
 # Pinyin typed without an input method: a Chinese speaker.
-_PINYIN_WORDS = frozenset(
-    "huabei zhifubao weixin xinyongka fenqi kefu nihao xiexie dingdan".split()
-)
+_PINYIN_WORDS = frozenset(["huabei", "zhifubao", "weixin", "xinyongka", "fenqi", "kefu", "nihao", "xiexie", "dingdan"])
 
 UserTurn = Tuple[Optional[str], Optional[Dict[str, Any]]]
 

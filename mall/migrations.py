@@ -7,6 +7,8 @@ end; never edit one that has shipped.
 
 from __future__ import annotations
 
+from typing import Any, Dict, Tuple
+
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
@@ -18,21 +20,50 @@ TABLES = ("orders", "handoff_tickets", "verification_failures", "order_audit")
 def initial_schema(db: Database) -> None:
     """Orders, tickets, failed ownership checks and the audit trail. Databases made before
     migrations existed already have some of it: what is there is kept, what is missing added."""
-    schema = {
-        "orders": ({
-            "order_id": str, "phone": str, "status": str, "payment_method": str, "installments": int,
-            "total": float, "items": str, "replaced_by": str, "replaces": str, "created_at": str,
-            "updated_at": str,
-        }, "order_id"),
-        "handoff_tickets": ({
-            "ticket_id": str, "order_id": str, "sender_id": str, "reason": str, "status": str,
-            "language": str, "requested_method": str, "transcript": str, "created_at": str, "closed_at": str,
-        }, "ticket_id"),
+    schema: Dict[str, Tuple[Dict[str, Any], str]] = {
+        "orders": (
+            {
+                "order_id": str,
+                "phone": str,
+                "status": str,
+                "payment_method": str,
+                "installments": int,
+                "total": float,
+                "items": str,
+                "replaced_by": str,
+                "replaces": str,
+                "created_at": str,
+                "updated_at": str,
+            },
+            "order_id",
+        ),
+        "handoff_tickets": (
+            {
+                "ticket_id": str,
+                "order_id": str,
+                "sender_id": str,
+                "reason": str,
+                "status": str,
+                "language": str,
+                "requested_method": str,
+                "transcript": str,
+                "created_at": str,
+                "closed_at": str,
+            },
+            "ticket_id",
+        ),
         "verification_failures": ({"id": int, "order_id": str, "sender_id": str, "created_at": str}, "id"),
-        "order_audit": ({
-            "id": int, "order_id": str, "old_state": str, "new_state": str, "conversation_id": str,
-            "changed_at": str,
-        }, "id"),
+        "order_audit": (
+            {
+                "id": int,
+                "order_id": str,
+                "old_state": str,
+                "new_state": str,
+                "conversation_id": str,
+                "changed_at": str,
+            },
+            "id",
+        ),
     }
     for name, (columns, pk) in schema.items():
         table = db.table(name)

@@ -143,13 +143,20 @@ class OrderStore:
             self._insert_orders(orders)
 
     def _insert_orders(self, orders: Iterable[Dict[str, Any]]) -> None:
-        self.db["orders"].insert_all([{**order, "items": json.dumps(order["items"])} for order in orders])
+        self.db.table("orders").insert_all([{**order, "items": json.dumps(order["items"])} for order in orders])
 
     # -- reads ------------------------------------------------------------------------
 
     def get_order(self, order_id: str) -> Optional[Order]:
         rows = list(self.db.query("SELECT * FROM orders WHERE order_id = ?", [str(order_id)]))
         return Order.from_row(rows[0]) if rows else None
+
+    def _existing_order(self, order_id: str) -> Order:
+        """An order this transaction has just written."""
+        order = self.get_order(order_id)
+        if order is None:
+            raise LookupError(f"order {order_id} vanished inside its own transaction")
+        return order
 
     def recent_failures(self, order_id: str) -> int:
         since = _iso(self._clock() - LOCK_WINDOW)
@@ -158,9 +165,7 @@ class OrderStore:
             [order_id, since],
         ).fetchone()[0]
 
-    def verify_owner(
-        self, order_id: str, phone_tail: str, sender_id: str, count_failure: bool = True
-    ) -> Verification:
+    def verify_owner(self, order_id: str, phone_tail: str, sender_id: str, count_failure: bool = True) -> Verification:
         """Does `phone_tail` match the order's phone? Wrong guesses are recorded per order
         (unless `count_failure` is off, for a tail carried over from another order)."""
         order = self.get_order(order_id)
@@ -173,7 +178,7 @@ class OrderStore:
         if not count_failure:
             return Verification.WRONG_PHONE
         with self._transaction():
-            self.db["verification_failures"].insert(
+            self.db.table("verification_failures").insert(
                 {"order_id": order_id, "sender_id": sender_id, "created_at": _iso(self._clock())}
             )
             failures = self.recent_failures(order_id)
@@ -183,9 +188,7 @@ class OrderStore:
         """Newest first (ticket numbers count up, so they break ties within a second)."""
         where, params = ("WHERE status = ?", [status]) if status else ("", [])
         return list(
-            self.db.query(
-                f"SELECT * FROM handoff_tickets {where} ORDER BY created_at DESC, ticket_id DESC", params
-            )
+            self.db.query(f"SELECT * FROM handoff_tickets {where} ORDER BY created_at DESC, ticket_id DESC", params)
         )
 
     def get_ticket(self, ticket_id: str) -> Optional[Dict[str, Any]]:
@@ -220,15 +223,13 @@ class OrderStore:
             if not order.belongs_to(phone_tail):
                 return ReorderResult(ReorderOutcome.NOT_OWNER)
             if order.replaced_by:
-                return ReorderResult(
-                    ReorderOutcome.ALREADY_REPLACED, order, self.get_order(order.replaced_by)
-                )
+                return ReorderResult(ReorderOutcome.ALREADY_REPLACED, order, self.get_order(order.replaced_by))
             if order.status != UNPAID:
                 return ReorderResult(ReorderOutcome.NOT_UNPAID, order)
 
             now = _iso(self._clock())
             new_id = self._new_order_id()
-            self.db["orders"].insert(
+            self.db.table("orders").insert(
                 {
                     "order_id": new_id,
                     "phone": order.phone,
@@ -244,12 +245,12 @@ class OrderStore:
                 }
             )
             _fault_point("new_order_inserted")
-            self.db["orders"].update(
+            self.db.table("orders").update(
                 order.order_id, {"status": CANCELLED, "replaced_by": new_id, "updated_at": now}
             )
             _fault_point("old_order_cancelled")
-            cancelled = self.get_order(order.order_id)
-            replacement = self.get_order(new_id)
+            cancelled = self._existing_order(order.order_id)
+            replacement = self._existing_order(new_id)
             self._audit(order.order_id, order.state(), cancelled.state(), conversation_id, now)
             self._audit(new_id, None, replacement.state(), conversation_id, now)
             _fault_point("before_commit")
@@ -273,7 +274,7 @@ class OrderStore:
                 "SELECT COUNT(*) FROM handoff_tickets WHERE ticket_id LIKE ?", [prefix + "%"]
             ).fetchone()[0]
             ticket_id = f"{prefix}{issued_today + 1:04d}"
-            self.db["handoff_tickets"].insert(
+            self.db.table("handoff_tickets").insert(
                 {
                     "ticket_id": ticket_id,
                     "order_id": order_id,
@@ -313,7 +314,7 @@ class OrderStore:
         conversation_id: str,
         changed_at: str,
     ) -> None:
-        self.db["order_audit"].insert(
+        self.db.table("order_audit").insert(
             {
                 "order_id": order_id,
                 "old_state": json.dumps(old_state) if old_state else None,

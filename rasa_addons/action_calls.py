@@ -33,5 +33,9 @@ def compiled_validation(original: Validate) -> Validate:
     return validate_action_result
 
 
-PATCH = Patch(RemoteAction, "_validate_action_result", compiled_validation,
-              "action server responses validated with a compiled schema")
+PATCH = Patch(
+    RemoteAction,
+    "_validate_action_result",
+    compiled_validation,
+    "action server responses validated with a compiled schema",
+)

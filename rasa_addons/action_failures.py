@@ -41,9 +41,7 @@ class _ApologisingAction:
 
     async def run(self, output_channel, nlg, tracker, domain) -> List[Event]:
         try:
-            return await asyncio.wait_for(
-                self._action.run(output_channel, nlg, tracker, domain), self._timeout_seconds
-            )
+            return await asyncio.wait_for(self._action.run(output_channel, nlg, tracker, domain), self._timeout_seconds)
         except ActionExecutionRejection:
             raise  # a form that got no answer to its question: normal, the rules take over
         except (RasaException, asyncio.TimeoutError) as failure:
@@ -70,5 +68,6 @@ def apologise_on_failure(run_action: RunAction) -> RunAction:
     return run_action_or_apologise
 
 
-PATCH = Patch(MessageProcessor, "_run_action", apologise_on_failure,
-              "an apology instead of silence when the action server fails")
+PATCH = Patch(
+    MessageProcessor, "_run_action", apologise_on_failure, "an apology instead of silence when the action server fails"
+)

@@ -72,9 +72,7 @@ def find_digit_entities(text: Text) -> List[Dict[Text, Any]]:
     return sorted(entities, key=lambda entity: entity[ENTITY_ATTRIBUTE_START])
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class DigitEntityExtractor(GraphComponent, EntityExtractorMixin):
     """Adds `order_id` and `phone_tail` entities found by fixed patterns."""
 
@@ -96,7 +94,5 @@ class DigitEntityExtractor(GraphComponent, EntityExtractorMixin):
         for message in messages:
             found = find_digit_entities(message.get(TEXT) or "")
             if found:
-                message.set(
-                    ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True
-                )
+                message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
         return messages

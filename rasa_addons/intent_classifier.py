@@ -1,10 +1,10 @@
 """Rasa's LogisticRegressionClassifier, stored as plain arrays instead of with skops.
 
 The intent classifier of this assistant is a logistic regression on the sparse word and
-character n-gram features (no TensorFlow: DIET's graph building made the server take
-30 s to start). Rasa persists it with skops, whose import alone scans scikit-learn for
-trusted types and takes about 7 s at every start; the model is three arrays, saved here
-with numpy (no pickle) and loaded in milliseconds.
+character n-gram features (no TensorFlow: DIET's graph building dominated the server's
+start). Rasa persists it with skops, whose import alone scans scikit-learn for trusted
+types at every start; the model is three arrays, saved here with numpy (no pickle) and
+loaded at once (start-up figures: docs/BENCHMARK.md).
 """
 
 from __future__ import annotations
@@ -33,17 +33,14 @@ logger = logging.getLogger(__name__)
 WEIGHTS = "weights.npz"
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class ArrayLogisticRegressionClassifier(LogisticRegressionClassifier):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         # Rasa's wrapper fixes the inverse regularisation strength at sklearn's 1.0.
         return {**LogisticRegressionClassifier.get_default_config(), "C": 1.0}
 
-    def __init__(self, config: Dict[Text, Any], name: Text, model_storage: ModelStorage,
-                 resource: Resource) -> None:
+    def __init__(self, config: Dict[Text, Any], name: Text, model_storage: ModelStorage, resource: Resource) -> None:
         super().__init__(config, name, model_storage, resource)
         self.clf.set_params(C=self.config["C"])
 
@@ -83,11 +80,13 @@ class ArrayLogisticRegressionClassifier(LogisticRegressionClassifier):
     ) -> ArrayLogisticRegressionClassifier:
         component = cls(config, execution_context.node_name, model_storage, resource)
         try:
-            with model_storage.read_from(resource) as model_dir:
-                with np.load(model_dir / WEIGHTS, allow_pickle=False) as weights:
-                    component.clf.coef_ = weights["coef"]
-                    component.clf.intercept_ = weights["intercept"]
-                    component.clf.classes_ = weights["classes"]
+            with (
+                model_storage.read_from(resource) as model_dir,
+                np.load(model_dir / WEIGHTS, allow_pickle=False) as weights,
+            ):
+                component.clf.coef_ = weights["coef"]
+                component.clf.intercept_ = weights["intercept"]
+                component.clf.classes_ = weights["classes"]
             component.clf.n_features_in_ = component.clf.coef_.shape[1]
         except (ValueError, FileNotFoundError):
             logger.debug("No trained intent classifier in resource '%s'.", resource.name)

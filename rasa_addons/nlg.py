@@ -41,9 +41,7 @@ class BilingualNLG(TemplatedNaturalLanguageGenerator):
     the project's patches to Rasa (rasa_addons.patches).
     """
 
-    def __init__(
-        self, endpoint_config: Optional[EndpointConfig] = None, domain: Optional[Domain] = None
-    ) -> None:
+    def __init__(self, endpoint_config: Optional[EndpointConfig] = None, domain: Optional[Domain] = None) -> None:
         install_log_masking()
         patches.install()
         super().__init__((domain or Domain.empty()).responses)

@@ -16,9 +16,7 @@ from rasa_addons.fingerprints import source_fingerprint
 MIN_ANONYMOUS_DIGITS = 4
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=True
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=True)
 class CleanJiebaTokenizer(JiebaTokenizer):
     """Rasa's JiebaTokenizer keeps spaces as tokens (RasaHQ/rasa#7910).
 

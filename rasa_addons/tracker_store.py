@@ -59,7 +59,11 @@ def compaction_point(events: List[Event], start: int, keep_turns: int) -> Option
     for index in range(len(events) - 1, start, -1):
         if isinstance(events[index], UserUttered):
             seen += 1
-        elif seen >= keep_turns and isinstance(events[index], ActionExecuted) and events[index].action_name == ACTION_LISTEN_NAME:
+        elif (
+            seen >= keep_turns
+            and isinstance(events[index], ActionExecuted)
+            and events[index].action_name == ACTION_LISTEN_NAME
+        ):
             return index
     return None
 
@@ -100,8 +104,9 @@ class WindowedSQLiteTrackerStore(TrackerStore, SerializedTrackerAsText):
     async def keys(self) -> Iterable[Text]:
         return self._log.senders()
 
-    def _tracker(self, sender_id: Text, prefix: List[Dict], stored: List[Dict], first_seq: int,
-                 count: int) -> DialogueStateTracker:
+    def _tracker(
+        self, sender_id: Text, prefix: List[Dict], stored: List[Dict], first_seq: int, count: int
+    ) -> DialogueStateTracker:
         tracker = DialogueStateTracker.from_dict(sender_id, prefix + stored, self.domain.slots)
         setattr(tracker, self._WINDOW, _Window(first_seq, len(prefix), count - first_seq))
         return tracker
@@ -113,12 +118,16 @@ class WindowedSQLiteTrackerStore(TrackerStore, SerializedTrackerAsText):
         events = list(tracker.events)
         with self._lock:
             window = getattr(tracker, self._WINDOW, None) or self._assume_full_history(tracker.sender_id)
-            new = events[window.prefix + window.loaded:]
+            new = events[window.prefix + window.loaded :]
             if not new:
                 return
             first_new = window.first_seq + window.loaded
-            self._log.append(tracker.sender_id, first_new, [event.as_dict() for event in new],
-                             self._compacted(tracker.sender_id, events, window, len(new)))
+            self._log.append(
+                tracker.sender_id,
+                first_new,
+                [event.as_dict() for event in new],
+                self._compacted(tracker.sender_id, events, window, len(new)),
+            )
             window.loaded += len(new)
             setattr(tracker, self._WINDOW, window)
 
@@ -138,5 +147,6 @@ class WindowedSQLiteTrackerStore(TrackerStore, SerializedTrackerAsText):
         state_at_point = DialogueStateTracker.from_events(sender_id, events[:point], self.domain.slots)
         # The messages before the point leave the window: remember their language.
         state_at_point.update(SlotSet(LANGUAGE_CONDITION, dialogue_language(state_at_point)))
-        return NewWindow(window.first_seq + point - window.prefix,
-                         [event.as_dict() for event in state_events(state_at_point)])
+        return NewWindow(
+            window.first_seq + point - window.prefix, [event.as_dict() for event in state_events(state_at_point)]
+        )

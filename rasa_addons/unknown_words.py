@@ -1,12 +1,11 @@
 """Sends messages made only of words never seen in training to the fallback.
 
-Intent classifiers are confident about almost anything: DIET rated keyboard mashing
-("asdkjh qwe") as some intent at 0.9+, so no confidence threshold separates it from real
-questions.
+Intent classifiers are confident about almost anything, keyboard mashing ("asdkjh qwe")
+included, so no confidence threshold separates it from real questions.
 A message with words but not one known word is not understood, whatever the classifier says.
 Digits, emoji and punctuation are not words here: "1234" still answers a question and "👍"
 still says yes. A message of punctuation alone ("???", "。。。") says nothing the bot can
-act on, though the classifier read "???" as a question to the bot at 0.84.
+act on, though the classifier confidently reads "???" as a question to the bot.
 """
 
 from __future__ import annotations
@@ -32,11 +31,7 @@ _WORD = re.compile(r"[A-Za-z\u3400-\u9fff]")
 
 
 def words(message: Message) -> List[Text]:
-    return [
-        token.text.lower()
-        for token in message.get(TOKENS_NAMES[TEXT]) or []
-        if _WORD.search(token.text)
-    ]
+    return [token.text.lower() for token in message.get(TOKENS_NAMES[TEXT]) or [] if _WORD.search(token.text)]
 
 
 def punctuation_only(text: Text) -> bool:
@@ -44,9 +39,7 @@ def punctuation_only(text: Text) -> bool:
     return bool(visible) and all(unicodedata.category(char).startswith("P") for char in visible)
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class UnknownWordsFallback(GraphComponent):
     """Place after the intent classifier and FallbackClassifier."""
 
@@ -77,9 +70,7 @@ class UnknownWordsFallback(GraphComponent):
     def train(self, training_data: TrainingData) -> Resource:
         self.vocabulary = {word for example in training_data.intent_examples for word in words(example)}
         with self._model_storage.write_to(self._resource) as directory:
-            (directory / "vocabulary.json").write_text(
-                json.dumps(sorted(self.vocabulary), ensure_ascii=False)
-            )
+            (directory / "vocabulary.json").write_text(json.dumps(sorted(self.vocabulary), ensure_ascii=False))
         return self._resource
 
     @classmethod

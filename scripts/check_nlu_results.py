@@ -35,7 +35,8 @@ def main(results_dir: str) -> int:
             if f1 < MIN_ENTITY_F1:
                 problems.append(f"{name} F1 below the floor")
     worst = sorted(
-        (scores["f1-score"], name) for name, scores in intents.items()
+        (scores["f1-score"], name)
+        for name, scores in intents.items()
         if isinstance(scores, dict) and "f1-score" in scores and name not in {"micro avg", "macro avg", "weighted avg"}
     )[:3]
     print("weakest intents: " + ", ".join(f"{name} {f1:.2f}" for f1, name in worst))

@@ -23,8 +23,10 @@ def table(report: dict, names) -> list:
     lines = ["| class | precision | recall | F1 | support |", "|---|---:|---:|---:|---:|"]
     for name in names:
         scores = report[name]
-        lines.append(f"| {name} | {scores['precision']:.3f} | {scores['recall']:.3f} | "
-                     f"{scores['f1-score']:.3f} | {scores['support']} |")
+        lines.append(
+            f"| {name} | {scores['precision']:.3f} | {scores['recall']:.3f} | "
+            f"{scores['f1-score']:.3f} | {scores['support']} |"
+        )
     return lines
 
 
@@ -37,8 +39,9 @@ def main(results_dir: str, folds: str) -> int:
     images.mkdir(parents=True, exist_ok=True)
     shutil.copy(results / "intent_confusion_matrix.png", images / "intent_confusion_matrix.png")
 
-    intent_names = sorted(name for name, value in intents.items()
-                          if isinstance(value, dict) and name not in SUMMARY_ROWS)
+    intent_names = sorted(
+        name for name, value in intents.items() if isinstance(value, dict) and name not in SUMMARY_ROWS
+    )
     weighted = intents["weighted avg"]
     lines = [
         "# NLU evaluation",
@@ -67,9 +70,11 @@ def main(results_dir: str, folds: str) -> int:
         "",
         "| text | expected | predicted | confidence |",
         "|---|---|---|---:|",
-        *[f"| {error['text'].replace('|', '/')} | {error['intent']} | {error['intent_prediction']['name']} | "
-          f"{error['intent_prediction']['confidence']:.2f} |"
-          for error in sorted(errors, key=lambda e: (e["intent"], e["intent_prediction"]["name"]))],
+        *[
+            f"| {error['text'].replace('|', '/')} | {error['intent']} | {error['intent_prediction']['name']} | "
+            f"{error['intent_prediction']['confidence']:.2f} |"
+            for error in sorted(errors, key=lambda e: (e["intent"], e["intent_prediction"]["name"]))
+        ],
     ]
     DOC.write_text("\n".join(lines) + "\n")
     print(f"wrote {DOC.relative_to(ROOT)}: intent accuracy {intents['accuracy']:.3f}, {len(errors)} errors")

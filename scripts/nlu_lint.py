@@ -85,8 +85,7 @@ def lint(paths: Sequence[str]) -> Tuple[List[str], Dict[str, Counter]]:
         for language in ("zh", "en"):
             if by_language[language] < MIN_PER_LANGUAGE:
                 problems.append(
-                    f"{intent}: only {by_language[language]} {language} examples "
-                    f"(want {MIN_PER_LANGUAGE}+)"
+                    f"{intent}: only {by_language[language]} {language} examples (want {MIN_PER_LANGUAGE}+)"
                 )
     return problems, counts
 

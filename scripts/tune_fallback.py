@@ -82,7 +82,8 @@ def main() -> int:
     train, split = data.train_test_split(train_frac=0.8, random_seed=SEED)
     holdout = load_data(str(ROOT / "tests" / "nlu" / "holdout.yml"), language="zh")
     gibberish = [
-        line.strip() for line in (ROOT / "tests" / "nlu" / "not_understood.txt").read_text().splitlines()
+        line.strip()
+        for line in (ROOT / "tests" / "nlu" / "not_understood.txt").read_text().splitlines()
         if line.strip() and not line.startswith("#")
     ]
     with tempfile.TemporaryDirectory() as tmp:
@@ -97,7 +98,9 @@ def main() -> int:
     rows = []
     for threshold in THRESHOLDS:
         false_fallbacks, wrong_accepted, confused = costs(split_scored, gibberish_scored, threshold)
-        rows.append((false_fallbacks + 2 * wrong_accepted + confused, threshold, false_fallbacks, wrong_accepted, confused))
+        rows.append(
+            (false_fallbacks + 2 * wrong_accepted + confused, threshold, false_fallbacks, wrong_accepted, confused)
+        )
     best = min(rows)  # lowest cost, then lowest threshold
     chosen = best[1]
     hold_ff, hold_wrong, _ = costs(holdout_scored, [], chosen)

@@ -50,7 +50,10 @@ def main() -> int:
     env = dict(os.environ, PYTHONWARNINGS="default")
     run = subprocess.run(
         [str(Path(sys.executable).with_name("rasa")), "data", "validate"],
-        cwd=ROOT, env=env, capture_output=True, text=True,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     output = ANSI.sub("", run.stdout + run.stderr)
     uttered_by_code = responses_uttered_by_code()
@@ -67,8 +70,9 @@ def main() -> int:
         problems.append(f"rasa data validate exited with {run.returncode}:\n{output[-3000:]}")
     for problem in problems:
         print("PROBLEM:", problem)
-    print(f"rasa data validate: {len(problems)} problems "
-          f"({len(uttered_by_code)} responses uttered by actions and forms)")
+    print(
+        f"rasa data validate: {len(problems)} problems ({len(uttered_by_code)} responses uttered by actions and forms)"
+    )
     return 1 if problems else 0
 
 

@@ -6,8 +6,13 @@ from pathlib import Path
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--no-first-run", "--disable-quic", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-sync",
 ]
 TIMEOUT_MS = 30_000
 
@@ -21,8 +26,7 @@ class Widget:
     def _until_connected(self):
         """rasa-webchat logs session_confirm once its socket session is (re)established;
         only then has it restored whether the chat window was open."""
-        return self.page.expect_console_message(lambda message: "session_confirm" in message.text,
-                                                timeout=TIMEOUT_MS)
+        return self.page.expect_console_message(lambda message: "session_confirm" in message.text, timeout=TIMEOUT_MS)
 
     def load(self, url: str) -> None:
         with self._until_connected():

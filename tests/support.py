@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 SCREENSHOTS = settings.OUT / "screenshots"
 
 
-@lru_cache(maxsize=None)
+@cache
 def assistant_domain() -> Domain:
     """The domain as Rasa trains it: domain.yml and the responses in data/responses/."""
     from rasa.shared.importers.importer import TrainingDataImporter
@@ -67,8 +67,9 @@ class ActionResult:
         return next((e["name"] for e in self.events if e.get("event") == "followup"), None)
 
 
-def user_event(text: str, intent: str = "inform", entities: Iterable[Dict] = (), metadata=None,
-               channel: str = "rest") -> Dict[str, Any]:
+def user_event(
+    text: str, intent: str = "inform", entities: Iterable[Dict] = (), metadata=None, channel: str = "rest"
+) -> Dict[str, Any]:
     return {
         "event": "user",
         "text": text,
@@ -106,16 +107,21 @@ def tracker(
     )
 
 
-def form_turn(form: str, before: Dict[str, Any], extracted: Dict[str, Any], text: str = "",
-              entities: Iterable[Dict] = (), sender: str = "customer-1") -> Tracker:
+def form_turn(
+    form: str,
+    before: Dict[str, Any],
+    extracted: Dict[str, Any],
+    text: str = "",
+    entities: Iterable[Dict] = (),
+    sender: str = "customer-1",
+) -> Tracker:
     """The tracker a form's validation action receives: the slots Rasa extracted from
     the latest message are the SlotSet events after the form's ActionExecuted."""
     latest = user_event(text, "inform", entities)
     events = [latest, {"event": "action", "name": form}] + [
         {"event": "slot", "name": name, "value": value} for name, value in extracted.items()
     ]
-    return Tracker(sender, {**before, **extracted}, latest["parse_data"], events, False, None,
-                   {"name": form}, form)
+    return Tracker(sender, {**before, **extracted}, latest["parse_data"], events, False, None, {"name": form}, form)
 
 
 def run(action: Action, tracker_: Tracker, domain: Dict[str, Any]) -> ActionResult:

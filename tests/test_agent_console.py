@@ -62,10 +62,16 @@ def with_console(tmp_path, scenario: Scenario, agent: bool = True) -> None:
         rasa = FakeRasa()
         rasa_server = TestServer(rasa.app())
         await rasa_server.start_server()
-        settings = Settings(agent=AgentSettings(
-            secret=SECRET, rasa_url=str(rasa_server.make_url("")), rasa_token=TOKEN,
-            orders_db=str(tmp_path / "orders.db"),
-        ) if agent else None)
+        settings = Settings(
+            agent=AgentSettings(
+                secret=SECRET,
+                rasa_url=str(rasa_server.make_url("")),
+                rasa_token=TOKEN,
+                orders_db=str(tmp_path / "orders.db"),
+            )
+            if agent
+            else None
+        )
         client = TestClient(TestServer(create_app(settings)))
         await client.start_server()
         try:
@@ -139,7 +145,10 @@ def test_reply_reaches_the_customers_channel_and_close_hands_back(tmp_path):
         assert (await client.post(f"/agent/api/tickets/{ticket}/close", json={})).status == 200
         assert store.get_ticket(ticket)["status"] == "closed"
         assert [call["body"] for call in rasa.calls[-3:]] == [
-            {"event": "resume"}, {"name": "utter_assistant_back"}, {"event": "action", "name": "action_listen"}]
+            {"event": "resume"},
+            {"name": "utter_assistant_back"},
+            {"event": "action", "name": "action_listen"},
+        ]
         assert rasa.calls[-2]["query"]["output_channel"] == "socketio"
         calls = len(rasa.calls)
         assert (await client.post(f"/agent/api/tickets/{ticket}/close", json={})).status == 200

@@ -4,7 +4,7 @@ server, in Chinese and English: what the customer reads, and what the database h
 from __future__ import annotations
 
 import uuid
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 import pytest
 
@@ -38,7 +38,7 @@ def orders(assistant) -> OrderStore:
 class Chat:
     """One customer's conversation."""
 
-    def __init__(self, assistant: Assistant, metadata: Dict[str, Any] = None):
+    def __init__(self, assistant: Assistant, metadata: Optional[Dict[str, Any]] = None):
         self.assistant = assistant
         self.sender = f"test-{uuid.uuid4().hex[:12]}"
         self.metadata = metadata
@@ -272,7 +272,9 @@ def test_unknown_order_three_times_offers_a_human(assistant, orders):
     assert "human agent" in chat.say("5201121099999993")
 
 
-@pytest.mark.parametrize("order_id, tail", [("5201121000000002", "1234"), ("5201121000000003", "5678"), ("5201121000000004", "5678")])
+@pytest.mark.parametrize(
+    "order_id, tail", [("5201121000000002", "1234"), ("5201121000000003", "5678"), ("5201121000000004", "5678")]
+)
 def test_paid_orders_go_to_a_human_with_a_ticket(assistant, orders, order_id, tail):
     chat = Chat(assistant)
     reply = chat.say(f"I want to change the payment method of order {order_id}, last four digits {tail}")
@@ -413,7 +415,7 @@ def test_order_paid_before_the_yes_is_left_alone_and_handed_off(assistant, order
 
 
 def test_guessing_one_order_from_many_conversations_locks_it(assistant, orders):
-    for guesser, tails in enumerate([("1111", "2222", "3333"), ("4444", "5555")]):
+    for tails in [("1111", "2222", "3333"), ("4444", "5555")]:
         chat = Chat(assistant)
         chat.say("我想改订单5201121000000006的支付方式")
         for tail in tails:

@@ -34,4 +34,4 @@ def test_digit_entities(text, expected):
 def test_spans_point_at_the_digits():
     text = "订单5201121000000001改成支付宝"
     entity = find_digit_entities(text)[0]
-    assert text[entity["start"]:entity["end"]] == "5201121000000001"
+    assert text[entity["start"] : entity["end"]] == "5201121000000001"

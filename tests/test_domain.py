@@ -34,8 +34,9 @@ def test_every_response_has_one_chinese_and_one_english_variation(domain):
         zh, en = variations(domain, name)
         assert len(zh) == 1 and len(en) == 1, name
         assert CJK.search(zh[0]["text"]), f"{name}: default variation is not Chinese"
-        assert not CJK.search(en[0]["text"].replace("去结算", "").replace("分期付款", "").replace("我的订单", "")), \
+        assert not CJK.search(en[0]["text"].replace("去结算", "").replace("分期付款", "").replace("我的订单", "")), (
             f"{name}: English variation contains Chinese beyond the checkout labels"
+        )
 
 
 def test_both_languages_show_the_same_facts_and_buttons(domain):
@@ -52,8 +53,15 @@ def test_responses_named_in_code_exist(domain):
     assert named and named <= set(domain["responses"])
 
 
-@pytest.mark.parametrize("name", ["utter_handoff_agent_joins", "utter_handoff_ticket_created",
-                                  "utter_technical_problem", "utter_service_unavailable"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "utter_handoff_agent_joins",
+        "utter_handoff_ticket_created",
+        "utter_technical_problem",
+        "utter_service_unavailable",
+    ],
+)
 def test_customers_always_get_the_hotline(domain, name):
     for variation in domain["responses"][name]:
         assert "{hotline}" in variation["text"]

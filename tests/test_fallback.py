@@ -5,8 +5,11 @@ from tests.support import run, tracker, user_event
 
 
 def test_first_time_offers_the_main_topics(domain):
-    result = run(ActionNotUnderstood(), tracker(text="asdf qwer", intent="nlu_fallback",
-                                                events=[user_event("hi", "greet")]), domain)
+    result = run(
+        ActionNotUnderstood(),
+        tracker(text="asdf qwer", intent="nlu_fallback", events=[user_event("hi", "greet")]),
+        domain,
+    )
     assert result.responses == ["utter_not_understood"] and result.followup is None
 
 

@@ -27,26 +27,42 @@ def test_without_a_live_channel_the_customer_gets_the_hotline_and_the_bot_goes_o
 
 def test_customer_request_creates_an_open_ticket(store, domain):
     earlier = [user_event("my phone is 13800001234", "inform"), {"event": "bot", "text": "OK", "timestamp": 1}]
-    result = run(ActionHandoffToHuman(), tracker({}, text="I want a human", intent="request_human",
-                                                 events=earlier, sender="conv-7"), domain)
+    result = run(
+        ActionHandoffToHuman(),
+        tracker({}, text="I want a human", intent="request_human", events=earlier, sender="conv-7"),
+        domain,
+    )
     assert result.responses == ["utter_handoff_ticket_created"]
     ticket_id = result.slots["handoff_ticket_id"]
     assert result.messages[0]["ticket_id"] == ticket_id
     row = ticket(store, ticket_id)
     assert (row["sender_id"], row["reason"], row["status"], row["language"], row["order_id"]) == (
-        "conv-7", "customer_request", "open", "en", None)
+        "conv-7",
+        "customer_request",
+        "open",
+        "en",
+        None,
+    )
     transcript = json.loads(row["transcript"])
     assert [line["from"] for line in transcript] == ["customer", "assistant", "customer"]
     assert "138****1234" in transcript[0]["text"] and "13800001234" not in row["transcript"]
 
 
 def test_paid_order_ticket_carries_the_order_and_requested_method(store, domain):
-    slots = {"order_id": "5201121000000002", "order_status": "paid", "new_payment_method": "alipay",
-             "handoff_reason": "paid_order"}
+    slots = {
+        "order_id": "5201121000000002",
+        "order_status": "paid",
+        "new_payment_method": "alipay",
+        "handoff_reason": "paid_order",
+    }
     result = run(ActionHandoffToHuman(), tracker(slots, text="换成支付宝", latest_action="action_lookup_order"), domain)
     row = ticket(store, result.slots["handoff_ticket_id"])
     assert (row["reason"], row["order_id"], row["requested_method"], row["language"]) == (
-        "paid_order", "5201121000000002", "alipay", "zh")
+        "paid_order",
+        "5201121000000002",
+        "alipay",
+        "zh",
+    )
     assert result.slots["handoff_reason"] is None  # the next ticket has its own reason
 
 
@@ -62,12 +78,17 @@ def test_a_long_conversation_is_in_the_ticket_whole(tmp_path, store, domain):
     log = ConversationLog(tmp_path / "conversations.db")
     earlier = []
     for number in range(30):
-        earlier += [{"event": "user", "text": f"question {number}", "timestamp": 2.0 * number},
-                    {"event": "bot", "text": f"answer {number}", "timestamp": 2.0 * number + 1}]
+        earlier += [
+            {"event": "user", "text": f"question {number}", "timestamp": 2.0 * number},
+            {"event": "bot", "text": f"answer {number}", "timestamp": 2.0 * number + 1},
+        ]
     log.append("long-1", 0, earlier, NewWindow(len(earlier) - 4, []))
     window = earlier[-4:]
-    result = run(ActionHandoffToHuman(), tracker({}, text="转人工", intent="request_human", events=window,
-                                                 sender="long-1"), domain)
+    result = run(
+        ActionHandoffToHuman(),
+        tracker({}, text="转人工", intent="request_human", events=window, sender="long-1"),
+        domain,
+    )
     lines = json.loads(ticket(store, result.slots["handoff_ticket_id"])["transcript"])
     assert [line["text"] for line in lines] == [event["text"] for event in earlier] + ["转人工"]
 

@@ -4,7 +4,6 @@ imports between the action server, the Rasa add-ons and the web app."""
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 from typing import Set
 
 import pytest
@@ -68,4 +67,11 @@ def test_actions_port_comes_from_endpoints_yml():
     moved = settings.endpoints_for(6123)
     assert moved["action_endpoint"]["url"] == url.replace(str(settings.actions_port()), "6123")
     assert {k: v for k, v in moved.items() if k != "action_endpoint"} == {
-        k: v for k, v in settings.endpoints().items() if k != "action_endpoint"}
+        k: v for k, v in settings.endpoints().items() if k != "action_endpoint"
+    }
+
+
+def test_the_conversation_store_is_named_in_settings_only():
+    """Tests and benchmarks give each run its own CONVERSATIONS_DB; a path in endpoints.yml
+    would make every run share one file."""
+    assert set(settings.endpoints()["tracker_store"]) == {"type"}

@@ -19,11 +19,15 @@ def test_importing_the_add_ons_changes_nothing_in_rasa():
     import subprocess
     import sys
 
-    probe = ("import rasa_addons.nlg, rasa_addons.tracker_store, rasa_addons.digit_entities;"
-             "from rasa.core.processor import MessageProcessor;"
-             "print(hasattr(MessageProcessor._run_action, '_mall_patch'))")
-    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          check=True).stdout.strip() == "False"
+    probe = (
+        "import rasa_addons.nlg, rasa_addons.tracker_store, rasa_addons.digit_entities;"
+        "from rasa.core.processor import MessageProcessor;"
+        "print(hasattr(MessageProcessor._run_action, '_mall_patch'))"
+    )
+    assert (
+        subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip()
+        == "False"
+    )
 
 
 def test_install_wraps_each_patched_method_once():
@@ -36,7 +40,7 @@ def test_install_wraps_each_patched_method_once():
 
 def test_another_rasa_release_is_refused(monkeypatch):
     monkeypatch.setattr(rasa, "__version__", "3.7.0")
-    with pytest.raises(patches.UnsupportedRasa, match="3.6.21"):
+    with pytest.raises(patches.UnsupportedRasa, match=r"3\.6\.21"):
         patches.check_supported(patches.all_patches())
 
 
@@ -70,4 +74,6 @@ def test_log_records_never_carry_a_full_mobile_number(caplog):
         logger.info("Received user message '%s'", "我的手机号13800001234")
         logger.info("phone %s and %s", "13912345678", 42)
     assert [record.getMessage() for record in caplog.records] == [
-        "Received user message '我的手机号138****1234'", "phone 139****5678 and 42"]
+        "Received user message '我的手机号138****1234'",
+        "phone 139****5678 and 42",
+    ]

@@ -104,7 +104,11 @@ def test_ask_for_confirmation_summarises_old_and_new(store, domain):
     assert result.responses == ["utter_ask_change_confirmed"]
     message = result.messages[0]
     assert (message["order_id"], message["total"], message["items"]) == (UNPAID, "¥3,999.00", "Xiaomi 14 12GB+256GB ×1")
-    assert (message["new_method_zh"], message["new_plan_zh"], message["new_plan_en"]) == ("信用卡", "分6期", "6 monthly installments")
+    assert (message["new_method_zh"], message["new_plan_zh"], message["new_plan_en"]) == (
+        "信用卡",
+        "分6期",
+        "6 monthly installments",
+    )
 
 
 def test_no_confirmation_without_a_verified_order(store, domain):
@@ -150,7 +154,9 @@ def test_order_cancelled_elsewhere_is_not_handed_off(store, domain):
     assert result.responses == ["utter_order_no_longer_unpaid"] and result.followup is None
 
 
-@pytest.mark.parametrize("override", [{"change_confirmed": None}, {"change_confirmed": False}, {"new_payment_method": None}])
+@pytest.mark.parametrize(
+    "override", [{"change_confirmed": None}, {"change_confirmed": False}, {"new_payment_method": None}]
+)
 def test_nothing_happens_without_a_complete_confirmed_request(store, domain, override):
     result = run(ActionCancelAndReorder(), tracker({**CONFIRMED, **override}), domain)
     assert result.responses == ["utter_change_discarded"]
@@ -181,27 +187,38 @@ def test_stopping_forgets_the_request(store, domain):
 
 
 def confirm(domain, text, intent="affirm", confidence=0.98):
-    form = form_turn(FORM, {**VERIFIED, "new_payment_method": "alipay", "new_installments": 1},
-                     {"change_confirmed": True}, text=text)
+    form = form_turn(
+        FORM, {**VERIFIED, "new_payment_method": "alipay", "new_installments": 1}, {"change_confirmed": True}, text=text
+    )
     form.latest_message["intent"] = {"name": intent, "confidence": confidence}
     return run(ValidatePaymentChangeForm(), form, domain)
 
 
-@pytest.mark.parametrize("text, confidence", [
-    ("/affirm", 1.0), ("确认", 0.98), ("没问题", 0.95), ("yes go ahead", 1.0), ("sure why not", 0.95),
-])
+@pytest.mark.parametrize(
+    "text, confidence",
+    [
+        ("/affirm", 1.0),
+        ("确认", 0.98),
+        ("没问题", 0.95),
+        ("yes go ahead", 1.0),
+        ("sure why not", 0.95),
+    ],
+)
 def test_a_clear_yes_confirms(store, domain, text, confidence):
     result = confirm(domain, text, confidence=confidence)
     assert result.slots["change_confirmed"] is True and result.responses == []
 
 
-@pytest.mark.parametrize("text, confidence", [
-    ("that's incorrect", 0.97),  # read as yes by a model that never saw it
-    ("forget it", 0.95),
-    ("没必要", 0.93),
-    ("yes, no wait", 0.91),
-    ("好吧", 0.62),  # not confident enough
-])
+@pytest.mark.parametrize(
+    "text, confidence",
+    [
+        ("that's incorrect", 0.97),  # read as yes by a model that never saw it
+        ("forget it", 0.95),
+        ("没必要", 0.93),
+        ("yes, no wait", 0.91),
+        ("好吧", 0.62),  # not confident enough
+    ],
+)
 def test_anything_less_than_a_clear_yes_is_asked_again(store, domain, text, confidence):
     result = confirm(domain, text, confidence=confidence)
     assert result.slots["change_confirmed"] is None

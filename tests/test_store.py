@@ -33,7 +33,12 @@ def test_new_database_has_exactly_the_demo_orders(store):
     assert set(rows) == {order["order_id"] for order in DEMO_ORDERS}
     first = store.get_order(UNPAID)
     assert (first.phone, first.status, first.payment_method, first.installments, first.total) == (
-        "13800001234", "unpaid", "huabei", 12, 3999.0)
+        "13800001234",
+        "unpaid",
+        "huabei",
+        12,
+        3999.0,
+    )
     assert first.items[0]["name"] == "Xiaomi 14 12GB+256GB"
 
 
@@ -73,9 +78,13 @@ def test_migrations_are_recorded_and_applied_once(tmp_path):
 def test_missing_columns_are_added_to_an_older_database(tmp_path):
     path = tmp_path / "orders.db"
     with sqlite3.connect(path) as old:
-        old.execute("CREATE TABLE orders (order_id TEXT PRIMARY KEY, phone TEXT, status TEXT, "
-                    "payment_method TEXT, installments INTEGER, total REAL, items TEXT, created_at TEXT)")
-        old.execute("INSERT INTO orders VALUES ('5201121000000009', '13800001234', 'unpaid', 'alipay', 1, 9.5, '[]', 'x')")
+        old.execute(
+            "CREATE TABLE orders (order_id TEXT PRIMARY KEY, phone TEXT, status TEXT, "
+            "payment_method TEXT, installments INTEGER, total REAL, items TEXT, created_at TEXT)"
+        )
+        old.execute(
+            "INSERT INTO orders VALUES ('5201121000000009', '13800001234', 'unpaid', 'alipay', 1, 9.5, '[]', 'x')"
+        )
     store = OrderStore(path)
     assert {"replaced_by", "replaces", "updated_at"} <= set(store.db["orders"].columns_dict)
     assert store.get_order("5201121000000009").replaced_by is None
@@ -112,7 +121,10 @@ def test_wrong_tails_from_any_conversation_lock_the_order_for_an_hour(tmp_path):
     results = [store.verify_owner(UNPAID, "0000", f"attacker-{i}") for i in range(LOCK_AFTER_FAILURES)]
     assert results[-1] is Verification.LOCKED and Verification.LOCKED not in results[:-1]
     # Locked even for the right tail, for every conversation, and across a restart.
-    assert OrderStore(tmp_path / "orders.db", clock=lambda: now[0]).verify_owner(UNPAID, "1234", "owner") is Verification.LOCKED
+    assert (
+        OrderStore(tmp_path / "orders.db", clock=lambda: now[0]).verify_owner(UNPAID, "1234", "owner")
+        is Verification.LOCKED
+    )
     assert store.verify_owner(PAID, "1234", "owner") is Verification.VERIFIED  # other orders unaffected
     now[0] += LOCK_WINDOW + timedelta(seconds=1)
     assert store.verify_owner(UNPAID, "1234", "owner") is Verification.VERIFIED
@@ -133,7 +145,10 @@ def test_cancel_and_reorder_replaces_an_unpaid_order_atomically(store):
     assert (new.total, new.items, new.phone, new.replaces) == (old.total, old.items, old.phone, UNPAID)
     assert len(new.order_id) == 16 and new.order_id.isdigit()
     audit = list(store.db.query("SELECT * FROM order_audit ORDER BY id"))
-    assert [(row["order_id"], row["conversation_id"]) for row in audit] == [(UNPAID, "conv-1"), (new.order_id, "conv-1")]
+    assert [(row["order_id"], row["conversation_id"]) for row in audit] == [
+        (UNPAID, "conv-1"),
+        (new.order_id, "conv-1"),
+    ]
     assert json.loads(audit[0]["old_state"])["status"] == "unpaid"
     assert json.loads(audit[0]["new_state"])["status"] == "cancelled"
 
@@ -164,7 +179,9 @@ def test_someone_elses_order_is_not_touched(store):
 
 
 def test_unknown_order(store):
-    assert store.cancel_and_reorder("5201121000000099", "1234", "alipay", 1, "c1").outcome is ReorderOutcome.UNKNOWN_ORDER
+    assert (
+        store.cancel_and_reorder("5201121000000099", "1234", "alipay", 1, "c1").outcome is ReorderOutcome.UNKNOWN_ORDER
+    )
 
 
 @pytest.mark.parametrize("method, plan", [("bitcoin", 1), ("alipay", 12), ("huabei", 7), ("credit_card", 0)])
@@ -186,13 +203,24 @@ def test_a_failed_write_rolls_everything_back(store, monkeypatch):
 
 
 def test_ticket_numbers_count_up_per_day(store):
-    first = store.create_handoff_ticket("c1", "paid_order", "en", order_id=PAID, requested_method="alipay",
-                                        transcript=[{"from": "customer", "text": "hi"}])
+    first = store.create_handoff_ticket(
+        "c1",
+        "paid_order",
+        "en",
+        order_id=PAID,
+        requested_method="alipay",
+        transcript=[{"from": "customer", "text": "hi"}],
+    )
     second = store.create_handoff_ticket("c2", "customer_request", "zh")
     assert first[:2] == "HT" and int(second[-4:]) == int(first[-4:]) + 1
     ticket = next(t for t in store.tickets() if t["ticket_id"] == first)
     assert (ticket["order_id"], ticket["reason"], ticket["status"], ticket["language"], ticket["requested_method"]) == (
-        PAID, "paid_order", "open", "en", "alipay")
+        PAID,
+        "paid_order",
+        "open",
+        "en",
+        "alipay",
+    )
     assert json.loads(ticket["transcript"]) == [{"from": "customer", "text": "hi"}]
 
 

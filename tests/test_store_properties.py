@@ -47,16 +47,18 @@ class OrderStoreMachine(RuleBasedStateMachine):
         order_id = self.known_ids[index % len(self.known_ids)]
         self.store.verify_owner(order_id, self._tail_for(order_id, right), "property-test")
 
-    @rule(index=st.integers(0, 200), right=st.booleans(), method=st.sampled_from(METHODS),
-          plan=st.sampled_from(PLANS))
+    @rule(index=st.integers(0, 200), right=st.booleans(), method=st.sampled_from(METHODS), plan=st.sampled_from(PLANS))
     def cancel_and_reorder(self, index: int, right: bool, method: str, plan: int) -> None:
         order_id = self.known_ids[index % len(self.known_ids)]
         before = self.store.get_order(order_id)
         try:
             result = self.store.cancel_and_reorder(order_id, self._tail_for(order_id, right), method, plan, "pt")
         except ValueError:
-            assert method not in PAYMENT_METHODS or plan not in VALID_PLANS or (
-                plan > 1 and not PAYMENT_METHODS[method].allows_installments)
+            assert (
+                method not in PAYMENT_METHODS
+                or plan not in VALID_PLANS
+                or (plan > 1 and not PAYMENT_METHODS[method].allows_installments)
+            )
             assert self.store.get_order(order_id) == before
             return
         if result.outcome is ReorderOutcome.REORDERED:
@@ -71,9 +73,7 @@ class OrderStoreMachine(RuleBasedStateMachine):
     def customer_pays_elsewhere(self, index: int) -> None:
         """The payment system marks an unpaid order paid (outside the assistant)."""
         order_id = self.known_ids[index % len(self.known_ids)]
-        self.store.db.execute(
-            "UPDATE orders SET status = 'paid' WHERE order_id = ? AND status = 'unpaid'", [order_id]
-        )
+        self.store.db.execute("UPDATE orders SET status = 'paid' WHERE order_id = ? AND status = 'unpaid'", [order_id])
 
     @invariant()
     def each_order_is_replaced_at_most_once_by_an_identical_order(self) -> None:

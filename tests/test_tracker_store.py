@@ -63,14 +63,17 @@ def converse(store: WindowedSQLiteTrackerStore, sender: str, turns: int, extra=N
 
 def test_long_conversations_come_back_bounded_with_everything_kept(tmp_path, assistant_domain):
     store = WindowedSQLiteTrackerStore(assistant_domain, db=str(tmp_path / "c.db"))
-    reference = converse(store, "long", 120, extra=lambda n: [SlotSet("order_id", f"52011210000000{n:02d}")] if n in (3, 70) else [])
+    reference = converse(
+        store, "long", 120, extra=lambda n: [SlotSet("order_id", f"52011210000000{n:02d}")] if n in (3, 70) else []
+    )
     window = asyncio.run(store.retrieve("long"))
     full = asyncio.run(store.retrieve_full_tracker("long"))
     assert len(window.events) <= WINDOW_MAX_EVENTS + len(assistant_domain.slots) + 3
     assert without_timestamps(full.events) == without_timestamps(reference.events)
     remembered = window.current_slot_values().pop("language")
     assert {k: v for k, v in window.current_slot_values().items() if k != "language"} == {
-        k: v for k, v in reference.current_slot_values().items() if k != "language"}
+        k: v for k, v in reference.current_slot_values().items() if k != "language"
+    }
     assert remembered == "en"  # the messages that left the window were English
     assert window.get_slot("order_id") == "5201121000000070"
     assert window.latest_message.text == reference.latest_message.text
@@ -79,7 +82,9 @@ def test_long_conversations_come_back_bounded_with_everything_kept(tmp_path, ass
 
 def test_policies_see_the_same_recent_states(tmp_path, assistant_domain):
     store = WindowedSQLiteTrackerStore(assistant_domain, db=str(tmp_path / "c.db"))
-    reference = converse(store, "states", 90, extra=lambda n: [SlotSet("order_goal", "change_payment")] if n == 1 else [])
+    reference = converse(
+        store, "states", 90, extra=lambda n: [SlotSet("order_goal", "change_payment")] if n == 1 else []
+    )
     window = asyncio.run(store.retrieve("states"))
     # MemoizationPolicy looks back 4 states and the longest rule spans 3 (the trained
     # RulePolicy's keys): the window must reproduce at least the last 5 exactly.
@@ -108,7 +113,10 @@ def test_conversations_do_not_mix_and_survive_a_restart(tmp_path, assistant_doma
     reopened = WindowedSQLiteTrackerStore(assistant_domain, db=str(tmp_path / "c.db"))
     assert sorted(asyncio.run(reopened.keys())) == ["a", "b"]
     assert [e.text for e in asyncio.run(reopened.retrieve("a")).events if isinstance(e, UserUttered)] == [
-        "message 0", "message 1", "message 2"]
+        "message 0",
+        "message 1",
+        "message 2",
+    ]
     assert asyncio.run(reopened.retrieve("nobody")) is None
 
 
@@ -128,13 +136,16 @@ def test_the_language_of_messages_leaving_the_window_is_remembered(tmp_path, ass
 
     store = WindowedSQLiteTrackerStore(assistant_domain, db=str(tmp_path / "c.db"))
 
-
     async def run():
         for number in range(40):
             tracker = await store.retrieve("en") or await store.create_tracker("en")
             text = "hello, I want to change my payment method" if number == 0 else ["1234", "/affirm"][number % 2]
-            for event in [UserUttered(text, {"name": "inform", "confidence": 1.0}), ActionExecuted("utter_acknowledge"),
-                          BotUttered("ok"), ActionExecuted("action_listen")]:
+            for event in [
+                UserUttered(text, {"name": "inform", "confidence": 1.0}),
+                ActionExecuted("utter_acknowledge"),
+                BotUttered("ok"),
+                ActionExecuted("action_listen"),
+            ]:
                 tracker.update(event)
             await store.save(tracker)
 

@@ -11,8 +11,13 @@ from rasa_addons.unknown_words import UnknownWordsFallback
 
 
 def message(*tokens: str, intent: str = "greet") -> Message:
-    msg = Message(data={TEXT: " ".join(tokens), "intent": {"name": intent, "confidence": 0.97},
-                        "intent_ranking": [{"name": intent, "confidence": 0.97}]})
+    msg = Message(
+        data={
+            TEXT: " ".join(tokens),
+            "intent": {"name": intent, "confidence": 0.97},
+            "intent_ranking": [{"name": intent, "confidence": 0.97}],
+        }
+    )
     msg.set(TOKENS_NAMES[TEXT], [Token(text, 0) for text in tokens])
     return msg
 

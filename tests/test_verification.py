@@ -27,7 +27,9 @@ def test_tail_before_order_number_is_checked_when_the_number_arrives(store, doma
     assert second.slots["verified_order_id"] == UNPAID
 
 
-@pytest.mark.parametrize("bad", ["52011210000000", "' OR 1=1 --", "abcdabcdabcdabcd", ["5201121000000001", "5201121000000006"]])
+@pytest.mark.parametrize(
+    "bad", ["52011210000000", "' OR 1=1 --", "abcdabcdabcdabcd", ["5201121000000001", "5201121000000006"]]
+)
 def test_malformed_order_number_is_asked_again(store, domain, bad):
     result = validate(domain, {}, {"order_id": bad})
     assert result.slots["order_id"] is None
@@ -107,10 +109,16 @@ def test_database_failure_apologises_and_keeps_nothing_unvalidated(store, domain
 
 
 def test_verified_order_needs_a_proved_and_still_matching_tail(store):
-    assert verified_order(tracker({"order_id": UNPAID, "phone_tail": "1234", "verified_order_id": UNPAID})).order_id == UNPAID
+    assert (
+        verified_order(tracker({"order_id": UNPAID, "phone_tail": "1234", "verified_order_id": UNPAID})).order_id
+        == UNPAID
+    )
     assert verified_order(tracker({"order_id": UNPAID, "phone_tail": "1234"})) is None
     assert verified_order(tracker({"order_id": OTHER_OWNER, "phone_tail": "1234", "verified_order_id": UNPAID})) is None
-    assert verified_order(tracker({"order_id": OTHER_OWNER, "phone_tail": "1234", "verified_order_id": OTHER_OWNER})) is None
+    assert (
+        verified_order(tracker({"order_id": OTHER_OWNER, "phone_tail": "1234", "verified_order_id": OTHER_OWNER}))
+        is None
+    )
 
 
 def test_no_more_questions_after_giving_up(store, domain):

@@ -122,8 +122,14 @@ async def login(request: web.Request) -> web.Response:
         return web.json_response({"error": "wrong secret"}, status=401)
     expires = int(time.time()) + SESSION_SECONDS
     response = web.json_response({"ok": True})
-    response.set_cookie(COOKIE, f"{expires}.{_sign(request.app[SESSION_KEY], expires)}", max_age=SESSION_SECONDS,
-                        httponly=True, samesite="Strict", path="/agent")
+    response.set_cookie(
+        COOKIE,
+        f"{expires}.{_sign(request.app[SESSION_KEY], expires)}",
+        max_age=SESSION_SECONDS,
+        httponly=True,
+        samesite="Strict",
+        path="/agent",
+    )
     return response
 
 
@@ -175,8 +181,10 @@ async def close(request: web.Request) -> web.Response:
         try:
             await request.app[RASA].hand_back_to_assistant(ticket["sender_id"])
         except aiohttp.ClientError as failure:
-            raise web.HTTPBadGateway(text=f"the assistant could not take the conversation back ({failure}); "
-                                          "the ticket is still open, try again") from failure
+            raise web.HTTPBadGateway(
+                text=f"the assistant could not take the conversation back ({failure}); "
+                "the ticket is still open, try again"
+            ) from failure
         request.app[STORE].close_ticket(ticket["ticket_id"])
     return web.json_response({"ok": True})
 

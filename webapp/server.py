@@ -69,8 +69,10 @@ def front_end_constants(app_settings: Settings) -> Dict[str, Any]:
         "rasaPort": app_settings.rasa_port,
         "hotline": support.HOTLINE,
         "agentHours": support.agent_hours(),
-        "statuses": {code: {"zh": status.zh, "en": status.en, "handling": status.handling.value}
-                     for code, status in ORDER_STATUSES.items()},
+        "statuses": {
+            code: {"zh": status.zh, "en": status.en, "handling": status.handling.value}
+            for code, status in ORDER_STATUSES.items()
+        },
         "paymentMethods": {code: {"zh": method.zh, "en": method.en} for code, method in PAYMENT_METHODS.items()},
         "handoffReasons": HANDOFF_REASON_LABELS,
     }
@@ -85,8 +87,18 @@ async def showcase_orders(request: web.Request) -> web.Response:
     """The orders the page lists, as they are in the database now."""
     store = request.app[PAGE_STORE]
     orders = [order for order in map(store.get_order, SHOWCASE_ORDER_IDS) if order]
-    return web.json_response({"orders": [
-        {"id": order.order_id, "item": "、".join(item["name"] for item in order.items), "status": order.status,
-         "total": money(order.total), "date": order.created_at[:10]}
-        for order in orders
-    ]}, headers=NO_CACHE)
+    return web.json_response(
+        {
+            "orders": [
+                {
+                    "id": order.order_id,
+                    "item": "、".join(item["name"] for item in order.items),
+                    "status": order.status,
+                    "total": money(order.total),
+                    "date": order.created_at[:10],
+                }
+                for order in orders
+            ]
+        },
+        headers=NO_CACHE,
+    )

@@ -21,7 +21,8 @@ from launcher import stack
 from launcher.processes import port_in_use, start, stop, wait_until_up
 from launcher.supervisor import Service, Supervisor
 from launcher.training import train_if_needed
-from mall import settings
+from mall import demo, settings
+from mall.store import OrderStore
 
 
 def _require_free(ports: List[int]) -> None:
@@ -34,9 +35,19 @@ def _env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     return stack.server_env(settings.orders_db(), settings.conversations_db(), extra)
 
 
+def _prepare_orders() -> None:
+    """A new orders database gets the demo orders before anything reads it (the page lists them)."""
+    store = OrderStore(settings.orders_db())
+    try:
+        demo.init(store)
+    finally:
+        store.close()
+
+
 def shell() -> int:
     actions_port = settings.actions_port()
     _require_free([settings.PORTS.rasa, actions_port])
+    _prepare_orders()
     log = settings.LOGS / "actions.log"
     actions = start(stack.actions_command(actions_port), log, _env())
     try:
@@ -75,6 +86,7 @@ def shell() -> int:
 def serve() -> int:
     actions_port, rasa_port, web_port = settings.actions_port(), settings.PORTS.rasa, settings.PORTS.web
     _require_free([rasa_port, actions_port, web_port])
+    _prepare_orders()
     token = settings.rasa_token() or secrets.token_urlsafe(24)
     secret = settings.agent_secret()
     generated_secret = secret is None

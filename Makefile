@@ -16,7 +16,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONWARNINGS := ignore
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup train shell serve reset-db test lint validate test-unit test-stories bench eval tune-fallback clean
+.PHONY: help setup train shell serve reset-db review test lint validate test-unit test-stories bench eval tune-fallback clean
 
 help: ## this list
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -41,6 +41,9 @@ serve: train $(WEBCHAT) ## the mall page with the chat widget on http://localhos
 
 reset-db: $(VENV)/.installed ## put the demo orders back to their starting state
 	$(PYTHON) -m mall.demo reset
+
+review: $(VENV)/.installed ## messages the assistant missed, grouped by nearest intent, to label into data/nlu/
+	$(PYTHON) -m mall.review
 
 test: lint validate test-unit test-stories ## everything a change must pass (CI runs this)
 

@@ -14,6 +14,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import latest_message
 from actions.failures import GuardedFormValidation, apologise_on_failure
 from actions.order_lookup import describe_order
 from actions.services import order_store
@@ -44,16 +45,82 @@ _NEGATION = re.compile(
 )
 
 
+# A whole message that is one of these is a yes, however short (the classifier is least
+# sure about the shortest messages: "好" and "OK" score below the bar).
+_PLAIN_YES = frozenset(
+    [
+        "ok",
+        "okay",
+        "yes",
+        "yep",
+        "yeah",
+        "sure",
+        "confirm",
+        "confirmed",
+        "好",
+        "好的",
+        "好啊",
+        "可以",
+        "行",
+        "确认",
+        "确定",
+        "是",
+        "是的",
+        "对",
+        "嗯",
+        "嗯嗯",
+        "没问题",
+    ]
+)
+_EDGES = re.compile(r"^[\s\W_]+|[\s\W_]+$")
+
+
 def is_clear_yes(latest_message: Dict[str, Any]) -> bool:
     text = latest_message.get("text") or ""
     if text.strip() == "/affirm":  # the confirmation button
         return True
     intent = latest_message.get("intent") or {}
-    return (
-        intent.get("name") == "affirm"
-        and (intent.get("confidence") or 0.0) >= CONFIRMATION_MIN_CONFIDENCE
-        and not _NEGATION.search(text)
-    )
+    if intent.get("name") != "affirm" or _NEGATION.search(text):
+        return False
+    plain = _EDGES.sub("", text).lower()
+    return plain in _PLAIN_YES or (intent.get("confidence") or 0.0) >= CONFIRMATION_MIN_CONFIDENCE
+
+
+# Slot values in messages Rasa's slot mappings leave alone: a correction ("不对，是6期",
+# "no, make it alipay": a "no", or a question the classifier guessed, with a value said to
+# be the one), and a goodbye the classifier is unsure of that names a value ("ok 24 then").
+# A plain "no" or a clear goodbye still leaves the form.
+_CORRECTION = re.compile(
+    r"(?<![不别没])(?:是|要|用)|改成|换成|改为|换为|instead|make it|actually|rather|i mean|i meant|i said"
+    r"|change (it )?to",
+    re.IGNORECASE,
+)
+# A question about the value ("用花呗分期有手续费吗") is a question, not a choice.
+_QUESTION = re.compile(r"[吗呢么？?]|\b(how|what|why|can|could|is|are|do|does)\b", re.IGNORECASE)
+CONFIDENT_GOODBYE = 0.90
+# A number of months someone might ask for ("36期"); larger numbers are not periods at all.
+MAX_PLAUSIBLE_PLAN = 60
+
+
+def offered_value(tracker: Tracker, entity: str) -> Any:
+    """The value for a form slot in a correction or an unsure goodbye, else None."""
+    values = latest_message.wanted_values(tracker, entity)
+    name, confidence = latest_message.intent(tracker)
+    if not values:
+        return None
+    text = latest_message.text(tracker)
+    if _CORRECTION.search(text) and not _QUESTION.search(text):
+        return values[-1]  # "not 12, 6": the last one named
+    if name == "goodbye" and confidence < CONFIDENT_GOODBYE:
+        return values[-1]
+    return None
+
+
+def other_order_named(tracker: Tracker) -> Optional[str]:
+    """An order number in the latest message that is not the order being changed."""
+    named = latest_message.distinct_values(tracker, "order_id")
+    current = tracker.get_slot("order_id")
+    return next((order_id for order_id in named if order_id != current), None)
 
 
 def forget_change_request() -> List[Dict[str, Any]]:
@@ -78,11 +145,26 @@ class ValidatePaymentChangeForm(GuardedFormValidation):
     def name(self) -> str:
         return "validate_payment_change_form"
 
+    def extract_new_payment_method(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        value = offered_value(tracker, "payment_method")
+        return {} if value is None else {"new_payment_method": value}
+
+    def extract_new_installments(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Slots:
+        value = offered_value(tracker, "installments")
+        return {} if value is None else {"new_installments": value}
+
     def validate_new_payment_method(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Slots:
         order = verified_order(tracker)
-        mentioned = [payment_method(code) for code in (value if isinstance(value, list) else [value])]
+        codes = value if isinstance(value, list) else [value]
+        if latest_message.entity_values(tracker, "payment_method"):  # named in this message
+            codes = latest_message.wanted_values(tracker, "payment_method")
+            if not codes:  # only ruled out ("不要花呗"): ask again
+                return {"new_payment_method": None}
+        mentioned = [payment_method(code) for code in codes]
         supported = [method for method in mentioned if method]
         if not supported:
             dispatcher.utter_message(response="utter_payment_method_unsupported")
@@ -111,7 +193,12 @@ class ValidatePaymentChangeForm(GuardedFormValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Slots:
         # "小米14改成分12期" may also tag the 14: take the first valid number of periods.
-        plans = [parse_plan(item) for item in (value if isinstance(value, list) else [value])]
+        named = value if isinstance(value, list) else [value]
+        if latest_message.entity_values(tracker, "installments"):  # named in this message
+            named = latest_message.wanted_values(tracker, "installments")
+            if not named:  # only ruled out ("不要6期"): ask again
+                return {"new_installments": None}
+        plans = [parse_plan(item) for item in named]
         plan = next((p for p in plans if p in VALID_PLANS), plans[0] if plans else None)
         method = payment_method(tracker.get_slot("new_payment_method"))
         if method and not method.allows_installments:
@@ -121,7 +208,10 @@ class ValidatePaymentChangeForm(GuardedFormValidation):
                 )
             return {"new_installments": PAID_IN_FULL}
         if plan is None or plan not in VALID_PLANS:
-            dispatcher.utter_message(response="utter_installments_invalid")
+            if plan and PAID_IN_FULL < plan <= MAX_PLAUSIBLE_PLAN:
+                dispatcher.utter_message(response="utter_installments_not_offered", periods=plan)
+            else:
+                dispatcher.utter_message(response="utter_installments_invalid")
             return {"new_installments": None}
         if method and _is_unchanged(verified_order(tracker), method, plan):
             dispatcher.utter_message(response="utter_plan_unchanged", **describe_choice(method, plan))
@@ -216,6 +306,21 @@ class ActionCancelAndReorder(Action):
             return events
         dispatcher.utter_message(response="utter_order_not_verified")
         return forget_change_request()
+
+
+class ActionSwitchOrder(Action):
+    """Another order named in the middle of a change ("wait, what about order …?",
+    "订单号输错了，是…"): the change ends unmade and the rules check that order next."""
+
+    def name(self) -> str:
+        return "action_switch_order"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
+        other = other_order_named(tracker)
+        if other is None:
+            return []
+        dispatcher.utter_message(response="utter_switch_order", order_id=other)
+        return forget_change_request() + [SlotSet("order_id", other)]
 
 
 class ActionDiscardChangeRequest(Action):

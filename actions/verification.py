@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Optional
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import latest_message
 from actions.failures import GuardedFormValidation
 from actions.services import order_store
 from mall.store import Order, Verification
@@ -49,8 +50,22 @@ def _single(value: Any) -> Optional[str]:
     return None if value is None else str(value).strip()
 
 
-def _typed_in_latest_message(tracker: Tracker, entity: str) -> bool:
-    return any(e.get("entity") == entity for e in tracker.latest_message.get("entities", []))
+class ActionAskOrderId(Action):
+    """The verification form's question for the order number. Several order numbers in one
+    message are taken one at a time (guessing which one a phone tail is for could count a
+    failed check against the wrong order): the customer picks one by button."""
+
+    def name(self) -> str:
+        return "action_ask_order_id"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
+        named = latest_message.distinct_values(tracker, "order_id")
+        if len(named) > 1:
+            buttons = [{"title": order_id, "payload": f'/inform{{"order_id":"{order_id}"}}'} for order_id in named]
+            dispatcher.utter_message(response="utter_which_order", buttons=buttons)
+        else:
+            dispatcher.utter_message(response="utter_ask_order_id")
+        return []
 
 
 class ValidateOrderVerificationForm(GuardedFormValidation):
@@ -66,6 +81,8 @@ class ValidateOrderVerificationForm(GuardedFormValidation):
     def validate_order_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Slots:
+        if len(latest_message.distinct_values(tracker, "order_id")) > 1:
+            return {"order_id": None}  # one at a time: action_ask_order_id asks which
         order_id = _single(value)
         if not order_id or not _ORDER_ID.fullmatch(order_id):
             dispatcher.utter_message(response="utter_order_id_invalid")
@@ -93,7 +110,7 @@ class ValidateOrderVerificationForm(GuardedFormValidation):
 
     def _check_owner(self, order_id: str, tail: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> Slots:
         proved_other_order = tracker.get_slot("verified_order_id") not in (None, order_id)
-        carried_over = proved_other_order and not _typed_in_latest_message(tracker, "phone_tail")
+        carried_over = proved_other_order and not latest_message.entity_values(tracker, "phone_tail")
         result = order_store().verify_owner(order_id, tail, tracker.sender_id, count_failure=not carried_over)
         if result is Verification.VERIFIED:
             return {"phone_tail": tail, "verified_order_id": order_id}

@@ -99,5 +99,14 @@ def plan_labels(installments: int) -> Dict[str, str]:
     return {"zh": f"分{installments}期", "en": f"{installments} monthly installments"}
 
 
+def template_variables() -> Dict[str, str]:
+    """What every reply may say about the plans on offer."""
+    numbers = [str(plan) for plan in INSTALLMENT_PLANS]
+    return {
+        "plans_zh": "、".join(numbers) + " 期",
+        "plans_en": ", ".join(numbers[:-1]) + f" or {numbers[-1]} months",
+    }
+
+
 def money(amount: float) -> str:
     return f"¥{amount:,.2f}"

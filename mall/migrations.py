@@ -13,7 +13,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 MIGRATIONS = Migrations("mall.orders")
-TABLES = ("orders", "handoff_tickets", "verification_failures", "order_audit")
+TABLES = ("orders", "handoff_tickets", "verification_failures", "order_audit", "nlu_misses")
 
 
 @MIGRATIONS()
@@ -75,3 +75,14 @@ def initial_schema(db: Database) -> None:
                 table.add_column(column, column_type)
     db.table("verification_failures").create_index(["order_id", "created_at"], if_not_exists=True)
     db.table("order_audit").create_index(["order_id"], if_not_exists=True)
+
+
+@MIGRATIONS()
+def nlu_misses(db: Database) -> None:
+    """Messages the assistant did not understand, or was unsure about, for `make review`."""
+    db.table("nlu_misses").create(
+        {"id": int, "sender_id": str, "text": str, "kind": str, "guesses": str, "language": str, "created_at": str},
+        pk="id",
+        not_null={"text", "kind", "created_at"},
+    )
+    db.table("nlu_misses").create_index(["created_at"])

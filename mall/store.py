@@ -25,6 +25,7 @@ import sqlite_utils
 from mall.catalog import CANCELLED, UNPAID, VALID_PLANS, payment_method
 from mall.db import SQLiteFile
 from mall.migrations import MIGRATIONS, TABLES
+from mall.privacy import mask_phones_in_text
 
 # Fault injection, for the crash tests only: with ORDERS_FAULT_STAGE=<stage> the process
 # stops at that point of a write (after touching ORDERS_FAULT_MARKER) so a test can kill it.
@@ -298,6 +299,28 @@ class OrderStore:
                 [_iso(self._clock()), ticket_id],
             ).rowcount
         return closed == 1
+
+    def record_nlu_miss(
+        self, sender_id: str, text: str, kind: str, guesses: List[Tuple[str, float]], language: str
+    ) -> None:
+        """A message not understood (`kind` "fallback") or asked about ("clarification"),
+        with the classifier's best guesses; phone numbers masked."""
+        with self._transaction():
+            self.db.table("nlu_misses").insert(
+                {
+                    "sender_id": sender_id,
+                    "text": mask_phones_in_text(text),
+                    "kind": kind,
+                    "guesses": json.dumps([[name, round(confidence, 3)] for name, confidence in guesses]),
+                    "language": language,
+                    "created_at": _iso(self._clock()),
+                }
+            )
+
+    def nlu_misses(self, since: Optional[datetime] = None) -> List[Dict[str, Any]]:
+        where, params = ("WHERE created_at >= ?", [_iso(since)]) if since else ("", [])
+        rows = self.db.query(f"SELECT * FROM nlu_misses {where} ORDER BY id", params)
+        return [{**row, "guesses": json.loads(row["guesses"] or "[]")} for row in rows]
 
     def _new_order_id(self) -> str:
         """16 digits like the mall's: 52 + yymmdd + 8 random digits, unused so far."""

@@ -1,8 +1,10 @@
-"""Deterministic extraction of order numbers and phone-number tails.
+"""Deterministic extraction of order numbers, phone-number tails and unoffered periods.
 
 Digits carry no context a statistical tagger could learn from, and a half-tagged order
-number is worse than none. So these two entities come only from here; the CRF owns the
-others and is never trained on them (they stay unannotated in the NLU data).
+number is worse than none. So order numbers and phone tails come only from here; the CRF
+owns payment methods and periods and is never trained on the two (they stay unannotated in
+the NLU data). A number of periods written with its unit that the CRF did not tag ("36期":
+it learns only the offered plans) is added here, so the bot can say it is not offered.
 """
 
 from __future__ import annotations
@@ -31,45 +33,77 @@ from rasa_addons.fingerprints import source_fingerprint
 
 # Full-width digits (１２３４) are common with Chinese input methods.
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+_D = "[0-9０-９]"
 
 # 16 digits, optionally written in groups of four ("5201 1210 0000 0001").
-_ORDER_ID = re.compile(r"(?<![0-9０-９])[0-9０-９]{4}(?:[ -]?[0-9０-９]{4}){3}(?![0-9０-９])")
+_ORDER_ID = re.compile(rf"(?<!{_D}){_D}{{4}}(?:[ -]?{_D}{{4}}){{3}}(?!{_D})")
+# A run of 12 to 20 digits that is not 16: meant as an order number, mistyped. It is
+# reported as one, so the ownership check can say that an order number has 16 digits.
+_LONG_NUMBER = re.compile(rf"(?<!{_D}){_D}{{12,20}}(?!{_D})")
 # A full mainland mobile number: only its last four digits are used.
-_MOBILE = re.compile(r"(?<![0-9０-９])1[3-9][0-9]{9}(?![0-9０-９])")
-# Exactly four digits that are not an amount, a date or a period count.
+_MOBILE = re.compile(rf"(?<!{_D})(?:\+?86[ -]?)?1[3-9]{_D}(?:[ -]?{_D}{{4}}){{2}}(?!{_D})")
+# Exactly four digits that are not an amount, a date or a period count ...
 _TAIL = re.compile(
-    r"(?<![0-9０-９.¥￥$])[0-9０-９]{4}(?![0-9０-９.]|\s*(?:元|块|期|个月|月|年|(?:rmb|yuan|months?)\b))",
+    rf"(?<![0-9０-９.¥￥$]){_D}{{4}}(?![0-9０-９.]|\s*(?:元|块|期|个月|月|年|(?:rmb|yuan|months?)\b))",
+    re.IGNORECASE,
+)
+# ... or four digits typed one by one ("5 6 7 8").
+_SPACED_TAIL = re.compile(rf"(?<!{_D})(?<!{_D}[ -]){_D}(?:[ -]{_D}){{3}}(?![ -]?{_D})")
+# A number of periods with its unit ("36期", "分36期", "36 months"): the CRF learns the
+# offered plans; this finds any number, so an unoffered one can be named as such.
+_PERIODS = re.compile(
+    rf"(?<!{_D})({_D}{{1,3}})\s*(?:期|个月|(?:monthly\s+)?(?:months?|installments?|instalments?)\b)",
     re.IGNORECASE,
 )
 
 
-def _entity(name: Text, match: re.Match, value: Text) -> Dict[Text, Any]:
+def _entity(name: Text, match: re.Match, value: Text, group: int = 0) -> Dict[Text, Any]:
     return {
         ENTITY_ATTRIBUTE_TYPE: name,
-        ENTITY_ATTRIBUTE_START: match.start(),
-        ENTITY_ATTRIBUTE_END: match.end(),
+        ENTITY_ATTRIBUTE_START: match.start(group),
+        ENTITY_ATTRIBUTE_END: match.end(group),
         ENTITY_ATTRIBUTE_VALUE: value,
         ENTITY_ATTRIBUTE_CONFIDENCE: 1.0,
         EXTRACTOR: DigitEntityExtractor.__name__,
     }
 
 
+def _digits(text: Text) -> Text:
+    return re.sub(r"[ -]", "", text).translate(_FULL_WIDTH_DIGITS)
+
+
 def find_digit_entities(text: Text) -> List[Dict[Text, Any]]:
-    """Order numbers, phone tails and full mobile numbers (reduced to their tail)."""
+    """Order numbers (and mistyped ones), phone tails and full mobile numbers (reduced to
+    their tail)."""
     entities: List[Dict[Text, Any]] = []
     taken: List[range] = []
-    for match in _ORDER_ID.finditer(text):
-        digits = re.sub(r"[ -]", "", match.group()).translate(_FULL_WIDTH_DIGITS)
-        entities.append(_entity("order_id", match, digits))
-        taken.append(range(match.start(), match.end()))
-    for pattern in (_MOBILE, _TAIL):
+
+    def free(match: re.Match) -> bool:
+        return not any(match.start() in span or match.end() - 1 in span for span in taken)
+
+    for pattern, name in (
+        (_ORDER_ID, "order_id"),
+        (_MOBILE, "phone_tail"),
+        (_LONG_NUMBER, "order_id"),
+        (_TAIL, "phone_tail"),
+        (_SPACED_TAIL, "phone_tail"),
+    ):
         for match in pattern.finditer(text):
-            if any(match.start() in span for span in taken):
-                continue
-            digits = match.group().translate(_FULL_WIDTH_DIGITS)
-            entities.append(_entity("phone_tail", match, digits[-4:]))
-            taken.append(range(match.start(), match.end()))
+            if free(match):
+                digits = _digits(match.group())
+                entities.append(_entity(name, match, digits[-4:] if name == "phone_tail" else digits))
+                taken.append(range(match.start(), match.end()))
     return sorted(entities, key=lambda entity: entity[ENTITY_ATTRIBUTE_START])
+
+
+def find_periods(text: Text, known: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
+    """Numbers of periods written with their unit that no other extractor tagged."""
+    tagged = [range(e[ENTITY_ATTRIBUTE_START], e[ENTITY_ATTRIBUTE_END]) for e in known if e.get(ENTITY_ATTRIBUTE_TYPE)]
+    found = []
+    for match in _PERIODS.finditer(text):
+        if not any(match.start(1) in span or match.end(1) - 1 in span for span in tagged):
+            found.append(_entity("installments", match, str(int(_digits(match.group(1)))), group=1))
+    return found
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
@@ -92,7 +126,10 @@ class DigitEntityExtractor(GraphComponent, EntityExtractorMixin):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            found = find_digit_entities(message.get(TEXT) or "")
+            text = message.get(TEXT) or ""
+            known = message.get(ENTITIES, [])
+            found = find_digit_entities(text)
+            found += find_periods(text, known + found)
             if found:
-                message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
+                message.set(ENTITIES, known + found, add_to_output=True)
         return messages

@@ -18,7 +18,7 @@ from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from mall import support
+from mall import catalog, support
 from mall.language import conversation_language
 from mall.privacy import install_log_masking
 from rasa_addons import patches
@@ -45,6 +45,8 @@ class BilingualNLG(TemplatedNaturalLanguageGenerator):
         install_log_masking()
         patches.install()
         super().__init__((domain or Domain.empty()).responses)
+        # Facts any reply may name ({hotline}, {plans_zh}, ...), from their one home.
+        self._facts = {**support.template_variables(), **catalog.template_variables()}
 
     async def generate(
         self,
@@ -53,6 +55,6 @@ class BilingualNLG(TemplatedNaturalLanguageGenerator):
         output_channel: Text,
         **kwargs: Any,
     ) -> Optional[Dict[Text, Any]]:
-        filled_slots = {**support.template_variables(), **tracker.current_slot_values()}
+        filled_slots = {**self._facts, **tracker.current_slot_values()}
         filled_slots[LANGUAGE_CONDITION] = dialogue_language(tracker)
         return self.generate_from_slots(utter_action, filled_slots, output_channel, **kwargs)

@@ -41,9 +41,9 @@ class Patch:
 
 
 def all_patches() -> Tuple[Patch, ...]:
-    from rasa_addons import action_calls, action_failures
+    from rasa_addons import action_calls, action_failures, multiple_questions, typed_buttons
 
-    return (action_failures.PATCH, action_calls.PATCH)
+    return (action_failures.PATCH, action_calls.PATCH, typed_buttons.PATCH, multiple_questions.PATCH)
 
 
 def check_supported(patches: Tuple[Patch, ...]) -> None:

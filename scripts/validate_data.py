@@ -24,6 +24,8 @@ RASA_DEFAULT_RESPONSES = {"utter_default"}
 
 
 CODE_PACKAGES = ("mall", "actions", "webapp", "rasa_addons")
+# Names in code that look like responses but are keys of Rasa's event metadata.
+RASA_KEYS = {"utter_action"}
 
 
 def responses_named_in_code() -> set:
@@ -34,7 +36,7 @@ def responses_named_in_code() -> set:
     for package in CODE_PACKAGES:
         for source in (ROOT / package).glob("*.py"):
             names |= set(re.findall(r"[\"'](utter_\w+)[\"']", source.read_text()))
-    return names
+    return names - RASA_KEYS
 
 
 def responses_uttered_by_code() -> set:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from rasa_addons.digit_entities import find_digit_entities
+from rasa_addons.digit_entities import find_digit_entities, find_periods
 
 
 def found(text):
@@ -22,8 +22,15 @@ def found(text):
         ("花了3999元", []),
         ("¥3999", []),
         ("12期", []),
-        ("52011210000000011", []),  # 17 digits: not an order number
-        ("520112100000000", []),  # 15 digits
+        ("52011210000000011", [("order_id", "52011210000000011")]),  # 17: mistyped, the check says so
+        ("520112100000000", [("order_id", "520112100000000")]),  # 15 digits
+        ("12345678901", []),  # 11 digits, not a mobile number: nothing
+        ("尾号是 5 6 7 8", [("phone_tail", "5678")]),
+        ("5-6-7-8", [("phone_tail", "5678")]),
+        ("1 2 3 4 5", []),
+        ("my phone is 137-0000-9012", [("phone_tail", "9012")]),
+        ("+86 138 0000 1234", [("phone_tail", "1234")]),
+        ("8613800001234", [("phone_tail", "1234")]),
         ("' OR 1=1 --", []),
     ],
 )
@@ -35,3 +42,18 @@ def test_spans_point_at_the_digits():
     text = "订单5201121000000001改成支付宝"
     entity = find_digit_entities(text)[0]
     assert text[entity["start"] : entity["end"]] == "5201121000000001"
+
+
+@pytest.mark.parametrize(
+    "text, known, expected",
+    [
+        ("credit card over 36 months", [], ["36"]),
+        ("信用卡分36期", [], ["36"]),
+        ("改成48个月", [], ["48"]),
+        ("分12期", [{"entity": "installments", "start": 1, "end": 3, "value": "12"}], []),  # the CRF's
+        ("24 monthly installments", [], ["24"]),
+        ("花了3999元", [], []),
+    ],
+)
+def test_periods_with_a_unit_the_crf_did_not_tag(text, known, expected):
+    assert [e["value"] for e in find_periods(text, known)] == expected

@@ -55,3 +55,12 @@ def test_language_remembered_from_before_the_dialogue_window():
     assert conversation_language([("1234", None), ("/affirm", None)], remembered="en") == "en"
     assert conversation_language([("好的", None)], remembered="en") == "zh"  # new words win
     assert conversation_language([("/greet", {"language": "zh"})], remembered="en") == "en"
+
+
+def test_a_word_or_two_of_chinese_does_not_switch_an_english_conversation():
+    earlier = ("how do I pay in installments", None)
+    assert conversation_language([("huabei 6期", None), earlier]) == "en"
+    assert conversation_language([("好", None), earlier]) == "en"
+    assert conversation_language([("分12期吧", None), earlier]) == "zh"  # words, not a unit
+    assert conversation_language([("huabei 6期", None)]) == "zh"  # nothing else to go by
+    assert conversation_language([("6期", None), ("你好", None)], remembered="en") == "zh"

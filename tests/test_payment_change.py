@@ -7,6 +7,7 @@ from actions.payment_change import (
     ActionCancelAndReorder,
     ActionDiscardChangeRequest,
     ActionSetChangeGoal,
+    ActionSwitchOrder,
     ValidatePaymentChangeForm,
 )
 from tests.support import form_turn, run, tracker
@@ -70,11 +71,20 @@ def test_unsupported_methods_are_refused(store, domain, method):
     assert result.slots["new_payment_method"] is None
 
 
-@pytest.mark.parametrize("periods", ["7", "0", "5201121000000001", "-3", "twelve and a half", "2.5"])
+@pytest.mark.parametrize("periods", ["0", "5201121000000001", "-3", "twelve and a half", "2.5"])
 def test_invalid_periods_are_asked_again(store, domain, periods):
     before = {**VERIFIED, "new_payment_method": "credit_card"}
     result = validate(domain, {"new_installments": periods}, before)
     assert result.responses == ["utter_installments_invalid"]
+    assert result.slots["new_installments"] is None
+
+
+@pytest.mark.parametrize("periods", ["7", "36"])
+def test_a_plan_not_offered_is_named_and_asked_again(store, domain, periods):
+    before = {**VERIFIED, "new_payment_method": "credit_card"}
+    result = validate(domain, {"new_installments": periods}, before)
+    assert result.responses == ["utter_installments_not_offered"]
+    assert result.messages[0]["periods"] == int(periods)
     assert result.slots["new_installments"] is None
 
 
@@ -202,6 +212,9 @@ def confirm(domain, text, intent="affirm", confidence=0.98):
         ("没问题", 0.95),
         ("yes go ahead", 1.0),
         ("sure why not", 0.95),
+        ("好", 0.85),  # the shortest yeses score lowest, and are the clearest
+        ("OK", 0.81),
+        ("ok!", 0.84),
     ],
 )
 def test_a_clear_yes_confirms(store, domain, text, confidence):
@@ -217,6 +230,8 @@ def test_a_clear_yes_confirms(store, domain, text, confidence):
         ("没必要", 0.93),
         ("yes, no wait", 0.91),
         ("好吧", 0.62),  # not confident enough
+        ("ok but not yet", 0.85),
+        ("好的 不过先别改", 0.93),
     ],
 )
 def test_anything_less_than_a_clear_yes_is_asked_again(store, domain, text, confidence):
@@ -228,3 +243,89 @@ def test_anything_less_than_a_clear_yes_is_asked_again(store, domain, text, conf
 def test_a_method_named_first_makes_the_goal_a_change(store, domain):
     result = run(ActionSetChangeGoal(), tracker({"new_payment_method": "alipay"}), domain)
     assert result.slots == {"order_goal": "change_payment"} and result.responses == []
+
+
+def correction(domain, text, intent, confidence, entities, before):
+    form = form_turn(FORM, before, {}, text=text, entities=entities)
+    form.latest_message["intent"] = {"name": intent, "confidence": confidence}
+    return run(ValidatePaymentChangeForm(), form, domain)
+
+
+CHOSEN = {**VERIFIED, "new_payment_method": "credit_card", "new_installments": 12}
+
+
+@pytest.mark.parametrize(
+    "text, intent, confidence, entities, slot, value",
+    [
+        ("不对，是6期", "deny", 0.9, [{"entity": "installments", "value": "6", "start": 4}], "new_installments", 6),
+        (
+            "no, make it alipay",
+            "deny",
+            0.8,
+            [{"entity": "payment_method", "value": "alipay", "start": 12}],
+            "new_payment_method",
+            "alipay",
+        ),
+        (
+            "ok 24 then",
+            "goodbye",
+            0.75,
+            [{"entity": "installments", "value": "24", "start": 3}],
+            "new_installments",
+            24,
+        ),
+    ],
+)
+def test_a_correction_or_an_unsure_goodbye_fills_the_slot(
+    store, domain, text, intent, confidence, entities, slot, value
+):
+    result = correction(domain, text, intent, confidence, entities, CHOSEN)
+    assert result.slots[slot] == value and result.slots.get("change_confirmed", "unset") in (None, "unset")
+
+
+@pytest.mark.parametrize(
+    "text, intent, confidence",
+    [
+        ("不要6期", "deny", 0.9),
+        ("不是6期", "deny", 0.9),
+        ("bye, 6 months is too long", "goodbye", 0.97),
+        ("要6期的话有手续费吗", "ask_installment_fees", 0.9),  # a question, not a choice
+    ],
+)
+def test_a_plain_no_or_a_clear_goodbye_fills_nothing(store, domain, text, intent, confidence):
+    entities = [{"entity": "installments", "value": "6", "start": 2}]
+    assert correction(domain, text, intent, confidence, entities, CHOSEN).slots == {}
+
+
+@pytest.mark.parametrize("intent", ["check_order_status", "inform", "deny"])
+def test_another_order_named_mid_change_ends_it_for_that_order(store, domain, intent):
+    entities = [{"entity": "order_id", "value": DEBIT_ORDER, "start": 10}]
+    mid_change = tracker(CHOSEN, text=f"wait, what about order {DEBIT_ORDER}?", intent=intent, entities=entities)
+    result = run(ActionSwitchOrder(), mid_change, domain)
+    assert result.responses == ["utter_switch_order"] and result.messages[0]["order_id"] == DEBIT_ORDER
+    assert result.slots["order_id"] == DEBIT_ORDER
+    assert result.slots["new_payment_method"] is None and result.slots["new_installments"] is None
+    assert store.get_order(UNPAID).status == "unpaid"
+
+
+@pytest.mark.parametrize(
+    "text, entities, slot",
+    [
+        ("不要6期", [{"entity": "installments", "value": "6", "start": 2}], "new_installments"),
+        ("not alipay", [{"entity": "payment_method", "value": "alipay", "start": 4}], "new_payment_method"),
+    ],
+)
+def test_a_value_ruled_out_is_not_taken(store, domain, text, entities, slot):
+    before = {**VERIFIED, "new_payment_method": "credit_card"} if slot == "new_installments" else VERIFIED
+    form = form_turn(FORM, before, {slot: entities[0]["value"]}, text=text, entities=entities)
+    result = run(ValidatePaymentChangeForm(), form, domain)
+    assert result.slots[slot] is None and result.responses == []
+
+
+def test_the_method_not_ruled_out_is_the_choice(store, domain):
+    entities = [
+        {"entity": "payment_method", "value": "alipay", "start": 2},
+        {"entity": "payment_method", "value": "wechat_pay", "start": 7},
+    ]
+    form = form_turn(FORM, VERIFIED, {"new_payment_method": "wechat_pay"}, text="不要支付宝，用微信", entities=entities)
+    assert run(ValidatePaymentChangeForm(), form, domain).slots["new_payment_method"] == "wechat_pay"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from actions.verification import ValidateOrderVerificationForm, verified_order
+from actions.verification import ActionAskOrderId, ValidateOrderVerificationForm, verified_order
 from mall.store import LOCK_AFTER_FAILURES
 from tests.support import entity, form_turn, run, tracker
 
@@ -125,3 +125,15 @@ def test_no_more_questions_after_giving_up(store, domain):
     result = validate(domain, {"verification_failed": True}, {"order_id": UNPAID, "phone_tail": "1234"})
     assert result.slots["requested_slot"] is None
     assert "verified_order_id" not in result.slots
+
+
+def test_two_order_numbers_at_once_are_taken_one_at_a_time(store, domain):
+    """Guessing which order a tail is for could count a failed check against the wrong one."""
+    named = [entity("order_id", UNPAID), entity("order_id", OTHER_OWNER)]
+    result = validate(domain, {"phone_tail": "1234"}, {"order_id": OTHER_OWNER}, named)
+    assert result.responses == [] and result.slots["order_id"] is None
+    assert store.recent_failures(UNPAID) == store.recent_failures(OTHER_OWNER) == 0
+    question = run(ActionAskOrderId(), tracker(text="两个订单", entities=named), domain)
+    assert question.responses == ["utter_which_order"]
+    assert [b["title"] for b in question.messages[0]["buttons"]] == [UNPAID, OTHER_OWNER]
+    assert run(ActionAskOrderId(), tracker(text="改支付方式"), domain).responses == ["utter_ask_order_id"]

@@ -7,7 +7,7 @@ same order is placed again with the new method, atomically, only after an explic
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
@@ -86,10 +86,11 @@ def is_clear_yes(latest_message: Dict[str, Any]) -> bool:
     return plain in _PLAIN_YES or (intent.get("confidence") or 0.0) >= CONFIRMATION_MIN_CONFIDENCE
 
 
-# Slot values in messages Rasa's slot mappings leave alone: a correction ("不对，是6期",
-# "no, make it alipay": a "no", or a question the classifier guessed, with a value said to
-# be the one), and a goodbye the classifier is unsure of that names a value ("ok 24 then").
-# A plain "no" or a clear goodbye still leaves the form.
+# Slot values in messages Rasa's slot mappings leave alone: a "no" that names a value ("不对，
+# 是6期", "no no, 6 months": that one, not the other), a correction the classifier read as
+# something else ("不对不对 是6期" taken for a question), and a goodbye the classifier is
+# unsure of that names a value ("ok 24 then"). A value ruled out ("不要6期") clears the slot,
+# so the form asks again; a plain "no" or a clear goodbye still leaves the form.
 _CORRECTION = re.compile(
     r"(?<![不别没])(?:是|要|用)|改成|换成|改为|换为|instead|make it|actually|rather|i mean|i meant|i said"
     r"|change (it )?to",
@@ -102,18 +103,22 @@ CONFIDENT_GOODBYE = 0.90
 MAX_PLAUSIBLE_PLAN = 60
 
 
-def offered_value(tracker: Tracker, entity: str) -> Any:
-    """The value for a form slot in a correction or an unsure goodbye, else None."""
-    values = latest_message.wanted_values(tracker, entity)
+def offered_value(tracker: Tracker, entity: str) -> Tuple[bool, Any]:
+    """(whether the latest message answers the form's slot for `entity`, the value it
+    gives: None when it only rules values out)."""
+    if not latest_message.entity_values(tracker, entity):
+        return False, None
     name, confidence = latest_message.intent(tracker)
-    if not values:
-        return None
     text = latest_message.text(tracker)
-    if _CORRECTION.search(text) and not _QUESTION.search(text):
-        return values[-1]  # "not 12, 6": the last one named
-    if name == "goodbye" and confidence < CONFIDENT_GOODBYE:
-        return values[-1]
-    return None
+    answers = (
+        name == "deny"
+        or (name == "goodbye" and confidence < CONFIDENT_GOODBYE)
+        or (bool(_CORRECTION.search(text)) and not _QUESTION.search(text))
+    )
+    if not answers:
+        return False, None
+    wanted = latest_message.wanted_values(tracker, entity)
+    return True, wanted[-1] if wanted else None  # "not 12, 6": the last one named
 
 
 def other_order_named(tracker: Tracker) -> Optional[str]:
@@ -148,12 +153,12 @@ class ValidatePaymentChangeForm(GuardedFormValidation):
     def extract_new_payment_method(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Slots:
-        value = offered_value(tracker, "payment_method")
-        return {} if value is None else {"new_payment_method": value}
+        answers, value = offered_value(tracker, "payment_method")
+        return {"new_payment_method": value} if answers else {}
 
     def extract_new_installments(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Slots:
-        value = offered_value(tracker, "installments")
-        return {} if value is None else {"new_installments": value}
+        answers, value = offered_value(tracker, "installments")
+        return {"new_installments": value} if answers else {}
 
     def validate_new_payment_method(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

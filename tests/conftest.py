@@ -8,7 +8,7 @@ from typing import Any, Dict, Iterator
 import pytest
 
 from actions import services
-from mall import settings
+from mall import demo, settings
 from mall.store import OrderStore
 from tests.support import assistant_domain, require_model
 
@@ -31,6 +31,25 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[OrderStor
 @pytest.fixture(scope="session")
 def domain() -> Dict[str, Any]:
     return assistant_domain().as_dict()
+
+
+@pytest.fixture(scope="session")
+def assistant(tmp_path_factory):
+    """Action server and Rasa server (REST) on loopback, shared by the conversation tests."""
+    from launcher.stack import running_assistant
+
+    require_model()
+    with running_assistant(tmp_path_factory.mktemp("assistant")) as running:
+        yield running
+
+
+@pytest.fixture
+def orders(assistant) -> Iterator[OrderStore]:
+    """The database the running action server uses, back at the demo state."""
+    opened = OrderStore(assistant.orders_db)
+    demo.reset(opened)
+    yield opened
+    opened.close()
 
 
 @pytest.fixture(scope="session")

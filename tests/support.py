@@ -4,6 +4,7 @@ trackers and running actions the way the action server does."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -14,8 +15,10 @@ import pytest
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from launcher.stack import Assistant
 from mall import demo, settings
 from mall.demo import DEMO_ORDER_IDS
+from mall.language import message_language
 from mall.store import OrderStore
 
 if TYPE_CHECKING:
@@ -38,6 +41,37 @@ def assistant_domain() -> Domain:
 def require_model() -> None:
     if not settings.MODEL.exists():
         pytest.fail(f"{settings.MODEL} is missing: run `make train` first")
+
+
+class Chat:
+    """One customer's conversation with a running assistant, through the REST channel."""
+
+    def __init__(self, assistant: Assistant, metadata: Optional[Dict[str, Any]] = None):
+        self.assistant = assistant
+        self.sender = f"test-{uuid.uuid4().hex[:12]}"
+        self.metadata = metadata
+        self.replies: List[Dict[str, Any]] = []
+
+    def say(self, text: str) -> str:
+        self.replies = self.assistant.say(self.sender, text, self.metadata)
+        return self.text
+
+    def click(self, title: str) -> str:
+        payload = next(b["payload"] for b in self.buttons if b["title"] == title)
+        return self.say(payload)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(reply.get("text", "") for reply in self.replies)
+
+    @property
+    def buttons(self) -> List[Dict[str, str]]:
+        return [button for reply in self.replies for button in reply.get("buttons", [])]
+
+
+def chinese(text: str) -> bool:
+    """Written in Chinese (an English reply may still quote a Chinese button label)."""
+    return message_language(text) == "zh"
 
 
 def demo_store(path: Path, clock: Optional[Callable[[], datetime]] = None) -> OrderStore:

@@ -3,67 +3,14 @@ server, in Chinese and English: what the customer reads, and what the database h
 
 from __future__ import annotations
 
-import uuid
-from typing import Any, Dict, List, Optional
-
 import pytest
 
-from launcher.stack import Assistant, running_assistant
 from mall import demo, support
-from mall.language import message_language
-from mall.store import OrderStore
-from tests.support import new_orders, require_model
+from tests.support import Chat, chinese, new_orders
 
 pytestmark = pytest.mark.conversation
 
 HOTLINE = support.HOTLINE
-
-
-@pytest.fixture(scope="module")
-def assistant(tmp_path_factory) -> Assistant:
-    require_model()
-    with running_assistant(tmp_path_factory.mktemp("assistant")) as running:
-        yield running
-
-
-@pytest.fixture
-def orders(assistant) -> OrderStore:
-    """The database the running action server uses, back at the demo state."""
-    store = OrderStore(assistant.orders_db)
-    demo.reset(store)
-    yield store
-    store.close()
-
-
-class Chat:
-    """One customer's conversation."""
-
-    def __init__(self, assistant: Assistant, metadata: Optional[Dict[str, Any]] = None):
-        self.assistant = assistant
-        self.sender = f"test-{uuid.uuid4().hex[:12]}"
-        self.metadata = metadata
-        self.replies: List[Dict[str, Any]] = []
-
-    def say(self, text: str) -> str:
-        self.replies = self.assistant.say(self.sender, text, self.metadata)
-        return self.text
-
-    def click(self, title: str) -> str:
-        payload = next(b["payload"] for b in self.buttons if b["title"] == title)
-        return self.say(payload)
-
-    @property
-    def text(self) -> str:
-        return "\n".join(reply.get("text", "") for reply in self.replies)
-
-    @property
-    def buttons(self) -> List[Dict[str, str]]:
-        return [button for reply in self.replies for button in reply.get("buttons", [])]
-
-
-def chinese(text: str) -> bool:
-    """Written in Chinese (an English reply may still quote a Chinese button label)."""
-    return message_language(text) == "zh"
 
 
 # -- small talk and the installment questions --------------------------------------------

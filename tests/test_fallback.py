@@ -87,3 +87,11 @@ def test_every_miss_is_kept_masked_and_reviewed_by_nearest_intent(store, domain)
     assert printed.index("intent: ask_installment_fees") < printed.index("intent: greet")
     assert "- 花呗分期要利息不   # ×2" in printed
     assert "# 2 messages, 1 different" in printed
+
+
+def test_make_review_prints_the_misses_of_the_orders_database(store, domain, capsys):
+    run(ActionNotUnderstood(), unsure("花呗那个东西", [("ask_installment_howto", 0.4)]), domain)
+    assert review.main([]) == 0
+    printed = capsys.readouterr().out
+    assert "- intent: ask_installment_howto" in printed and "- 花呗那个东西" in printed
+    assert review.main(["--days", "1"]) == 0 and "花呗那个东西" in capsys.readouterr().out

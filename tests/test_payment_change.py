@@ -259,6 +259,14 @@ CHOSEN = {**VERIFIED, "new_payment_method": "credit_card", "new_installments": 1
     [
         ("不对，是6期", "deny", 0.9, [{"entity": "installments", "value": "6", "start": 4}], "new_installments", 6),
         (
+            "no no, 6 months",
+            "deny",
+            0.97,
+            [{"entity": "installments", "value": "6", "start": 7}],
+            "new_installments",
+            6,
+        ),
+        (
             "no, make it alipay",
             "deny",
             0.8,
@@ -285,16 +293,18 @@ def test_a_correction_or_an_unsure_goodbye_fills_the_slot(
 
 @pytest.mark.parametrize(
     "text, intent, confidence",
-    [
-        ("不要6期", "deny", 0.9),
-        ("不是6期", "deny", 0.9),
-        ("bye, 6 months is too long", "goodbye", 0.97),
-        ("要6期的话有手续费吗", "ask_installment_fees", 0.9),  # a question, not a choice
-    ],
+    [("bye, 6 months is too long", "goodbye", 0.97), ("要6期的话有手续费吗", "ask_installment_fees", 0.9)],
 )
-def test_a_plain_no_or_a_clear_goodbye_fills_nothing(store, domain, text, intent, confidence):
+def test_a_clear_goodbye_or_a_question_fills_nothing(store, domain, text, intent, confidence):
     entities = [{"entity": "installments", "value": "6", "start": 2}]
     assert correction(domain, text, intent, confidence, entities, CHOSEN).slots == {}
+
+
+@pytest.mark.parametrize("text", ["不要6期", "不是6期"])
+def test_a_no_that_rules_the_value_out_clears_it_and_the_form_asks_again(store, domain, text):
+    entities = [{"entity": "installments", "value": "6", "start": 2}]
+    result = correction(domain, text, "deny", 0.9, entities, {**CHOSEN, "new_installments": 6})
+    assert result.slots["new_installments"] is None and result.responses == []
 
 
 @pytest.mark.parametrize("intent", ["check_order_status", "inform", "deny"])

@@ -121,6 +121,15 @@ def offered_value(tracker: Tracker, entity: str) -> Tuple[bool, Any]:
     return True, wanted[-1] if wanted else None  # "not 12, 6": the last one named
 
 
+def candidate_values(value: Any, tracker: Tracker, entity: str) -> List[Any]:
+    """What a slot validator chooses from: the values the latest message names and does not
+    rule out, or the slot's value when the message names none; empty when it only rules
+    values out."""
+    if latest_message.entity_values(tracker, entity):
+        return latest_message.wanted_values(tracker, entity)
+    return value if isinstance(value, list) else [value]
+
+
 def other_order_named(tracker: Tracker) -> Optional[str]:
     """An order number in the latest message that is not the order being changed."""
     named = latest_message.distinct_values(tracker, "order_id")
@@ -164,11 +173,9 @@ class ValidatePaymentChangeForm(GuardedFormValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Slots:
         order = verified_order(tracker)
-        codes = value if isinstance(value, list) else [value]
-        if latest_message.entity_values(tracker, "payment_method"):  # named in this message
-            codes = latest_message.wanted_values(tracker, "payment_method")
-            if not codes:  # only ruled out ("不要花呗"): ask again
-                return {"new_payment_method": None}
+        codes = candidate_values(value, tracker, "payment_method")
+        if not codes:  # only ruled out ("不要花呗"): ask again
+            return {"new_payment_method": None}
         mentioned = [payment_method(code) for code in codes]
         supported = [method for method in mentioned if method]
         if not supported:
@@ -197,12 +204,10 @@ class ValidatePaymentChangeForm(GuardedFormValidation):
     def validate_new_installments(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Slots:
+        named = candidate_values(value, tracker, "installments")
+        if not named:  # only ruled out ("不要6期"): ask again
+            return {"new_installments": None}
         # "小米14改成分12期" may also tag the 14: take the first valid number of periods.
-        named = value if isinstance(value, list) else [value]
-        if latest_message.entity_values(tracker, "installments"):  # named in this message
-            named = latest_message.wanted_values(tracker, "installments")
-            if not named:  # only ruled out ("不要6期"): ask again
-                return {"new_installments": None}
         plans = [parse_plan(item) for item in named]
         plan = next((p for p in plans if p in VALID_PLANS), plans[0] if plans else None)
         method = payment_method(tracker.get_slot("new_payment_method"))

@@ -33,6 +33,8 @@ CONVERSATIONS_DB_ENV = "CONVERSATIONS_DB"
 RASA_TOKEN_ENV = "RASA_TOKEN"
 AGENT_SECRET_ENV = "AGENT_SECRET"
 ACTION_TIMEOUT_ENV = "ACTION_TIMEOUT_SECONDS"
+DATABASE_URL_ENV = "DATABASE_URL"  # PostgreSQL: conversations, orders, tickets (unset: SQLite files)
+REDIS_URL_ENV = "REDIS_URL"  # Redis: conversation locks, the socket.io message queue (unset: in memory)
 
 DEFAULT_ORDERS_DB = VAR / "orders.db"
 DEFAULT_CONVERSATIONS_DB = VAR / "conversations.db"
@@ -64,6 +66,14 @@ def conversations_db(env: Optional[Mapping[str, str]] = None) -> Path:
 
 def action_timeout_seconds(env: Optional[Mapping[str, str]] = None) -> float:
     return float(_environ(env).get(ACTION_TIMEOUT_ENV) or DEFAULT_ACTION_TIMEOUT_SECONDS)
+
+
+def database_url(env: Optional[Mapping[str, str]] = None) -> Optional[str]:
+    return _environ(env).get(DATABASE_URL_ENV) or None
+
+
+def redis_url(env: Optional[Mapping[str, str]] = None) -> Optional[str]:
+    return _environ(env).get(REDIS_URL_ENV) or None
 
 
 def rasa_token(env: Optional[Mapping[str, str]] = None) -> Optional[str]:

@@ -20,7 +20,7 @@ from rasa.utils.endpoints import EndpointConfig
 
 from mall import support
 from mall.language import conversation_language
-from mall.privacy import install_log_masking
+from mall.privacy import install_log_masking, mask_phones_in_text
 from rasa_addons import patches
 
 LANGUAGE_CONDITION = "language"
@@ -55,4 +55,8 @@ class BilingualNLG(TemplatedNaturalLanguageGenerator):
     ) -> Optional[Dict[Text, Any]]:
         filled_slots = {**support.template_variables(), **tracker.current_slot_values()}
         filled_slots[LANGUAGE_CONDITION] = dialogue_language(tracker)
-        return self.generate_from_slots(utter_action, filled_slots, output_channel, **kwargs)
+        response = self.generate_from_slots(utter_action, filled_slots, output_channel, **kwargs)
+        if response and response.get("text"):
+            # Whatever a template variable holds, no reply shows a full mobile number.
+            response["text"] = mask_phones_in_text(response["text"])
+        return response

@@ -12,6 +12,7 @@ import argparse
 from aiohttp import web
 
 from mall import settings
+from mall.privacy import install_log_masking
 from webapp.agent import AgentSettings
 from webapp.server import Settings, create_app
 
@@ -22,6 +23,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=settings.PORTS.web)
     parser.add_argument("--rasa-port", type=int, default=settings.PORTS.rasa)
     args = parser.parse_args()
+    install_log_masking()
     secret, token = settings.agent_secret(), settings.rasa_token()
     agent = None
     if secret and token:

@@ -22,6 +22,7 @@ from urllib.parse import quote
 import aiohttp
 from aiohttp import web
 
+from mall.privacy import mask_phones_in_text
 from mall.store import OrderStore
 from mall.transcripts import conversation_lines
 
@@ -169,7 +170,7 @@ async def reply(request: web.Request) -> web.Response:
     text = str((await request.json()).get("text", "")).strip()
     if not text or len(text) > 2000:
         raise web.HTTPBadRequest(text="a reply needs 1 to 2000 characters")
-    await request.app[RASA].say_as_agent(ticket["sender_id"], text)
+    await request.app[RASA].say_as_agent(ticket["sender_id"], mask_phones_in_text(text))
     return web.json_response({"ok": True})
 
 

@@ -34,6 +34,16 @@ RASA_TOKEN_ENV = "RASA_TOKEN"
 AGENT_SECRET_ENV = "AGENT_SECRET"
 ACTION_TIMEOUT_ENV = "ACTION_TIMEOUT_SECONDS"
 
+# Limits at the door of the Rasa server (rasa_addons.channels). The cost of a message grows
+# with its length; no real customer message seen so far was longer than 300 characters
+# (data/real/), and docs/RELIABILITY.md has what a message at the limit costs. A longer one
+# is answered with utter_message_too_long and goes no further. A request body larger than
+# MAX_REQUEST_BYTES (REST, and socket.io's polling and websocket packets) is refused before
+# it is read; it leaves room for a message well over the limit, JSON-escaped (\uXXXX is
+# six bytes a character), so such a message still gets the clear reply.
+MAX_MESSAGE_CHARS = 1000
+MAX_REQUEST_BYTES = 128 * 1024
+
 DEFAULT_ORDERS_DB = VAR / "orders.db"
 DEFAULT_CONVERSATIONS_DB = VAR / "conversations.db"
 DEFAULT_ACTION_TIMEOUT_SECONDS = 10.0

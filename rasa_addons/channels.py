@@ -76,6 +76,20 @@ class Door:
             await message.output_channel.send_response(message.sender_id, response)
 
 
+def _ends_without_a_response(handle_request: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """engine.io serves socket.io on a plain Sanic route. A websocket request ends, when the
+    customer leaves, with no HTTP response to return, and Sanic then logs a ServerError
+    traceback ("Invalid response type None") for every disconnect. Sanic accepts that from
+    handlers marked as websocket handlers (sanic/app.py), so the route's handler is marked;
+    a polling request still returns its HTTP response as before."""
+
+    async def handle(*args: Any, **kwargs: Any) -> Any:
+        return await handle_request(*args, **kwargs)
+
+    handle.is_websocket = True  # type: ignore[attr-defined]
+    return handle
+
+
 class RestChannel(RestInput):
     """`rest` with the door."""
 
@@ -100,5 +114,6 @@ class SocketIOChannel(SocketIOInput):
         blueprint = super().blueprint(self._door.guard(on_new_message))
         assert self.sio is not None  # set by Rasa's blueprint()
         self.sio.eio.max_http_buffer_size = settings.MAX_REQUEST_BYTES
+        self.sio.eio.handle_request = _ends_without_a_response(self.sio.eio.handle_request)
         self._door.attach(blueprint)
         return blueprint

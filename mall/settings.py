@@ -33,6 +33,7 @@ CONVERSATIONS_DB_ENV = "CONVERSATIONS_DB"
 RASA_TOKEN_ENV = "RASA_TOKEN"
 AGENT_SECRET_ENV = "AGENT_SECRET"
 ACTION_TIMEOUT_ENV = "ACTION_TIMEOUT_SECONDS"
+AGENT_HOURS_ENV = "AGENT_HOURS"  # e.g. "09:00-21:00"; unset: mall.support's hours
 
 # Limits at the door of the Rasa server (rasa_addons.channels). The cost of a message grows
 # with its length; no real customer message seen so far was longer than 300 characters
@@ -82,6 +83,11 @@ def rasa_token(env: Optional[Mapping[str, str]] = None) -> Optional[str]:
 
 def agent_secret(env: Optional[Mapping[str, str]] = None) -> Optional[str]:
     return _environ(env).get(AGENT_SECRET_ENV) or None
+
+
+def agent_hours(env: Optional[Mapping[str, str]] = None) -> Optional[str]:
+    """Other agents' hours than mall.support's (a test at night, another team's shift)."""
+    return _environ(env).get(AGENT_HOURS_ENV) or None
 
 
 def endpoints(path: Path = ENDPOINTS) -> Dict[str, Any]:

@@ -41,9 +41,9 @@ class Patch:
 
 
 def all_patches() -> Tuple[Patch, ...]:
-    from rasa_addons import action_calls, action_failures, nlu_threads
+    from rasa_addons import action_calls, action_failures, handoff_wait, nlu_threads
 
-    return (action_failures.PATCH, action_calls.PATCH, *nlu_threads.PATCHES)
+    return (action_failures.PATCH, action_calls.PATCH, handoff_wait.PATCH, *nlu_threads.PATCHES)
 
 
 def check_supported(patches: Tuple[Patch, ...]) -> None:

@@ -9,21 +9,32 @@ Named in credentials.yml by their module path; they keep Rasa's channel names ("
 - A request body over MAX_REQUEST_BYTES is refused before it is read: Sanic's
   REQUEST_MAX_SIZE (REST and socket.io's long polling) and engine.io's
   max_http_buffer_size (socket.io packets, also over the websocket).
+
+The socket.io channel also keeps track of which conversations have a widget connected
+(mall.conversations, shared by every Rasa server and read by the agent console). What the
+assistant or an agent said while a conversation had no widget connected (the customer
+closed the tab) is delivered when the customer comes back.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
-from typing import Any, Awaitable, Callable, Optional
+import os
+import socket
+import time
+import uuid
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
-from rasa.core.channels.socketio import SocketIOInput
-from rasa.shared.core.events import UserUttered
+from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
+from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, Sanic
 
 from mall import settings
+from mall.conversations import ConversationLog
 
 logger = logging.getLogger(__name__)
 
@@ -103,17 +114,71 @@ class RestChannel(RestInput):
         return blueprint
 
 
+def _alive(instance: str) -> bool:
+    """Whether the server that wrote `instance` (host:pid) may still run."""
+    host, _, pid = instance.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True  # another machine's: not ours to judge
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class SocketIOChannel(SocketIOInput):
-    """`socketio` with the door (credentials as Rasa's socketio channel)."""
+    """`socketio` with the door and presence (credentials as Rasa's socketio channel)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._door = Door()
+        self._instance = f"{socket.gethostname()}:{os.getpid()}"
+        self._log: Optional[ConversationLog] = None
+
+    def _conversations(self) -> ConversationLog:
+        if self._log is None:
+            self._log = ConversationLog(settings.conversations_db())
+            self._log.forget_sockets([i for i in self._log.instances() if not _alive(i)], time.time())
+        return self._log
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         blueprint = super().blueprint(self._door.guard(on_new_message))
-        assert self.sio is not None  # set by Rasa's blueprint()
-        self.sio.eio.max_http_buffer_size = settings.MAX_REQUEST_BYTES
-        self.sio.eio.handle_request = _ends_without_a_response(self.sio.eio.handle_request)
+        sio = self.sio
+        assert sio is not None  # set by Rasa's blueprint()
+        sio.eio.max_http_buffer_size = settings.MAX_REQUEST_BYTES
+        sio.eio.handle_request = _ends_without_a_response(sio.eio.handle_request)
         self._door.attach(blueprint)
+
+        # These replace Rasa's handlers of the same events (python-socketio keeps one each).
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: Text, data: Optional[Dict]) -> None:
+            data = data or {}
+            session_id = data.get("session_id") or uuid.uuid4().hex
+            if self.session_persistence:
+                entered = sio.enter_room(sid, session_id)
+                if inspect.isawaitable(entered):  # a coroutine from python-socketio 5.10 on
+                    await entered
+            await sio.emit("session_confirm", session_id, room=sid)
+            sender_id = session_id if self.session_persistence else sid
+            left_at = self._conversations().socket_joined(sid, sender_id, self._instance, time.time())
+            if left_at is not None:
+                await self._deliver_missed(sid, sender_id, left_at)
+
+        @sio.on("disconnect", namespace=self.namespace)
+        async def disconnect(sid: Text) -> None:
+            self._conversations().socket_left(sid, time.time())
+
         return blueprint
+
+    async def _deliver_missed(self, sid: Text, sender_id: Text, since: float) -> None:
+        """To this socket only: what was said since the conversation's last widget left."""
+        assert self.sio is not None
+        output = SocketIOOutput(self.sio, self.bot_message_evt)
+        missed = self._conversations().bot_messages_since(sender_id, since)
+        for event in missed:
+            message = BotUttered(event.get("text"), event.get("data") or {}, event.get("metadata") or {}).message()
+            await output.send_response(sid, message)
+        if missed:
+            logger.info("Delivered %d messages sent while conversation %s was away.", len(missed), sender_id)

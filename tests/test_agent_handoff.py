@@ -71,3 +71,33 @@ def test_agent_takes_over_and_hands_back(site, new_page):
 
     customer.send("怎么分期付款")
     customer.wait_for_bot("去结算")
+
+
+def test_agent_replies_sent_while_the_tab_was_closed_are_there_on_return(site, new_page):
+    customer_page, agent_page = new_page(), new_page()
+    customer = Widget(customer_page)
+    customer.load(site.web_url)
+    customer.open()
+    customer.wait_for_bot("支付助手")
+    customer.send("我要转人工")
+    ticket_id = re.search(r"HT\d{10}", customer.wait_for_bot("工单号")).group()
+
+    sign_in(agent_page, site.web_url, site.agent.secret)
+    agent_page.locator(f"[data-ticket='{ticket_id}']").click(timeout=TIMEOUT_MS)
+    agent_page.locator("#presence", has_text="在线").wait_for(timeout=TIMEOUT_MS)
+
+    storage = customer_page.context
+    customer_page.close()  # the customer closes the tab
+    agent_page.locator("#presence", has_text="离线").wait_for(timeout=TIMEOUT_MS)
+    agent_page.locator("#reply-text").fill("您好，我是客服小张，已经查到您的订单了。")
+    agent_page.locator("#send").click()
+    agent_page.locator(".message.agent", has_text="客服小张").wait_for(timeout=TIMEOUT_MS)
+
+    back = Widget(storage.new_page())  # the same browser: the same conversation
+    back.load(site.web_url)
+    back.open()
+    assert "已经查到您的订单了" in back.wait_for_bot("客服小张")
+    assert "我要转人工" in back.transcript()  # with what came before
+    agent_page.locator("#presence", has_text="在线").wait_for(timeout=TIMEOUT_MS)
+    agent_page.locator("#close").click()
+    back.wait_for_bot("智能助手回来了")

@@ -32,6 +32,7 @@ def main() -> None:
             rasa_url=f"http://127.0.0.1:{args.rasa_port}",
             rasa_token=token,
             orders_db=str(settings.orders_db()),
+            conversations_db=str(settings.conversations_db()),
         )
     app_settings = Settings(rasa_port=args.rasa_port, orders_db=settings.orders_db(), agent=agent)
     web.run_app(create_app(app_settings), host=args.host, port=args.port, print=lambda *_: None)

@@ -129,6 +129,36 @@ def test_nlu_runs_in_a_thread_while_the_loop_serves_others():
     assert ticks >= 20  # the loop went on while the message was parsed
 
 
+def test_each_nlu_thread_tags_with_its_own_crf_tagger():
+    class Tagger:
+        pass
+
+    class Extractor:
+        def __init__(self):
+            self.entity_taggers = {"entity": Tagger()}
+
+    used = []  # (thread, extractor, tagger), the objects themselves: ids of freed ones repeat
+
+    def process(extractor, messages):
+        used.append((threading.current_thread().name, extractor, extractor.entity_taggers["entity"]))
+        return messages
+
+    shared, run = Extractor(), nlu_threads.with_own_taggers(process)
+    threads = [threading.Thread(target=lambda: [run(shared, []) for _ in range(2)], name=f"nlu-{i}") for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    run(shared, [])  # the main thread (training, rasa test) uses the component as it is
+    for name in ("nlu-0", "nlu-1"):
+        mine = [(extractor, tagger) for thread, extractor, tagger in used if thread == name]
+        assert len(mine) == 2 and mine[0][0] is mine[1][0] and mine[0][1] is mine[1][1]  # kept per thread
+        assert mine[0][0] is not shared and mine[0][1] is not shared.entity_taggers["entity"]
+    first, second = (next(tagger for thread, _, tagger in used if thread == name) for name in ("nlu-0", "nlu-1"))
+    assert first is not second
+    assert used[-1][1:] == (shared, shared.entity_taggers["entity"])
+
+
 # -- the door: through the real channels ---------------------------------------------------------
 
 

@@ -25,7 +25,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from launcher.processes import free_port, start, stop, wait_until_up
-from launcher.stack import Assistant, rasa_command, running_assistant, server_env, write_endpoints
+from launcher.stack import Assistant, rasa_command, server_env, write_endpoints
 from mall import settings as mall_settings
 from mall.conversations import ConversationLog
 from rasa_addons import nlu_threads
@@ -162,11 +162,10 @@ def test_each_nlu_thread_tags_with_its_own_crf_tagger():
 # -- the door: through the real channels ---------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def assistant(tmp_path_factory) -> Assistant:
-    require_model()
-    with running_assistant(tmp_path_factory.mktemp("long")) as running:
-        yield running
+@pytest.fixture
+def assistant(site) -> Assistant:
+    """The session's running assistant (conftest.site): the door is the same for every channel."""
+    return site
 
 
 def stored_events(assistant: Assistant, sender: str) -> int:

@@ -106,7 +106,8 @@ def serve_services(config: ServeConfig) -> List[Service]:
     env = stack.server_env(config.orders_db, config.conversations_db, config.extra_env)
     secrets_env = {settings.RASA_TOKEN_ENV: config.rasa_token, settings.AGENT_SECRET_ENV: config.agent_secret}
     origins = [f"http://localhost:{config.web_port}", f"http://127.0.0.1:{config.web_port}"]
-    rasa_args = ["--cors", *origins, "--enable-api", "--auth-token", config.rasa_token]
+    # `--auth-token=…`: a token that starts with "-" (token_urlsafe can) is not an option.
+    rasa_args = ["--cors", *origins, "--enable-api", f"--auth-token={config.rasa_token}"]
     return [
         Service(
             "actions",

@@ -78,3 +78,11 @@ def test_a_killed_action_server_is_restarted_and_the_chat_stays_up(tmp_path):
         running.join(timeout=120)
     assert not any(service.process and service.process.poll() is None for service in services)
     assert not list((tmp_path / "run").glob("*.pid"))
+
+
+def test_a_token_that_starts_with_a_dash_reaches_rasa_as_a_token(tmp_path):
+    """secrets.token_urlsafe can start with "-": as a separate argument argparse took it
+    for an option and `rasa run` refused to start (about one run in 32)."""
+    config = ServeConfig(1, 2, 3, "-starts-with-a-dash", "secret", tmp_path / "o.db", tmp_path / "c.db")
+    rasa = next(service for service in serve_services(config) if service.name == "rasa-1")
+    assert "--auth-token=-starts-with-a-dash" in rasa.command

@@ -16,7 +16,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONWARNINGS := ignore
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup train shell serve reset-db review test lint validate test-unit test-stories bench eval tune-fallback clean
+.PHONY: help setup train shell serve reset-db review test lint validate test-unit test-stories bench reliability eval tune-fallback clean
 
 help: ## this list
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -71,6 +71,9 @@ tune-fallback: $(VENV)/.installed ## re-choose the fallback threshold on held-ou
 
 bench: $(VENV)/.installed ## performance against Rasa's stock bot: docs/BENCHMARK.md
 	$(PYTHON) -m bench
+
+reliability: train ## hostile load and outages, measured: the figures in docs/RELIABILITY.md
+	$(PYTHON) -m bench.hostile
 
 EVAL_FOLDS := 5
 eval: $(VENV)/.installed ## NLU cross-validation: docs/EVAL.md

@@ -1,27 +1,34 @@
 """Hands the conversation to human support with a ticket the agents can act on.
 
-In the chat widget (socketio) an agent can answer live from the console (webapp/agent.py),
-so the conversation is paused: the bot stays silent and keeps what the customer writes
-for the agent, until the agent closes the ticket. Other channels (rasa shell, REST) have
-no live path to an agent: the customer gets the ticket and the hotline, and the bot goes on.
+In the chat widget (socketio), during the agents' hours (mall.support), an agent answers
+live from the console (webapp/agent.py), so the conversation is paused: the assistant only
+acknowledges what the customer writes meanwhile (action_handoff_waiting, run by
+rasa_addons.handoff_wait), keeps quiet once an agent has joined, and takes the conversation
+back when the customer says they no longer need an agent or the agent closes the ticket.
+Outside the hours, and in channels with no live path to an agent (rasa shell, REST), the
+customer gets the ticket, the hours and the hotline, and the assistant goes on.
+A conversation has at most one open ticket: asking again gives the same one.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ConversationPaused, SlotSet
+from rasa_sdk.events import ConversationPaused, ConversationResumed, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.failures import apologise_on_failure
 from actions.services import conversation_log, order_store, tracker_language
+from actions.verification import verified_order
+from mall import support
 from mall.outcomes import HandoffReason
 from mall.transcripts import bounded, conversation_lines
 
 TRANSCRIPT_MAX_CHARS = 20_000
 LIVE_AGENT_CHANNELS = {"socketio"}
+NO_LONGER_WANTED = "deny"  # "不用了", "算了", "never mind" while waiting
 
 
 def transcript(tracker: Tracker) -> List[Dict[str, Any]]:
@@ -37,17 +44,59 @@ class ActionHandoffToHuman(Action):
 
     @apologise_on_failure
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
+        verified = verified_order(tracker)
+        live = tracker.get_latest_input_channel() in LIVE_AGENT_CHANNELS
+        agents_in = support.agents_available()
         ticket_id = order_store().create_handoff_ticket(
             sender_id=tracker.sender_id,
             reason=tracker.get_slot("handoff_reason") or HandoffReason.CUSTOMER_REQUEST.value,
             language=tracker_language(tracker),
-            order_id=tracker.get_slot("order_id"),
+            order_id=verified.order_id if verified else None,
+            claimed_order_id=None if verified else tracker.get_slot("order_id"),
             requested_method=tracker.get_slot("new_payment_method"),
             transcript=transcript(tracker),
+            live=live and agents_in,
         )
         events = [SlotSet("handoff_ticket_id", ticket_id), SlotSet("handoff_reason", None)]
-        if tracker.get_latest_input_channel() in LIVE_AGENT_CHANNELS:
+        if live and agents_in:
             dispatcher.utter_message(response="utter_handoff_agent_joins", ticket_id=ticket_id)
             return events + [ConversationPaused()]
-        dispatcher.utter_message(response="utter_handoff_ticket_created", ticket_id=ticket_id)
+        response = "utter_handoff_after_hours" if live else "utter_handoff_ticket_created"
+        dispatcher.utter_message(response=response, ticket_id=ticket_id)
         return events
+
+
+def _open_ticket(tracker: Tracker) -> Optional[Dict[str, Any]]:
+    store = order_store()
+    ticket_id = tracker.get_slot("handoff_ticket_id")
+    ticket = store.get_ticket(ticket_id) if ticket_id else None
+    if ticket and ticket["status"] == "open":
+        return ticket
+    return store.open_ticket(tracker.sender_id)
+
+
+class ActionHandoffWaiting(Action):
+    """The customer wrote while the conversation waits for an agent."""
+
+    def name(self) -> str:
+        return "action_handoff_waiting"
+
+    @apologise_on_failure
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
+        ticket = _open_ticket(tracker)
+        if ticket is None:  # closed meanwhile: nothing to wait for
+            dispatcher.utter_message(response="utter_assistant_back")
+            return [ConversationResumed(), SlotSet("handoff_ticket_id", None)]
+        if ticket["agent_joined_at"]:
+            return []  # the agent answers; the assistant never talks over them
+        ticket_id = ticket["ticket_id"]
+        if (tracker.latest_message.get("intent") or {}).get("name") == NO_LONGER_WANTED:
+            order_store().cancel_ticket(ticket_id)
+            dispatcher.utter_message(response="utter_handoff_cancelled", ticket_id=ticket_id)
+            return [ConversationResumed(), SlotSet("handoff_ticket_id", None)]
+        if not support.agents_available():
+            dispatcher.utter_message(response="utter_handoff_waiting_closed", ticket_id=ticket_id)
+        else:
+            position = order_store().queue_position(ticket_id)
+            dispatcher.utter_message(response="utter_handoff_waiting", ticket_id=ticket_id, queue_position=position)
+        return []

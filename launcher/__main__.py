@@ -15,6 +15,8 @@ import secrets
 import signal
 import subprocess
 import sys
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Dict, List, Optional
 
 from launcher import stack
@@ -83,50 +85,83 @@ def shell() -> int:
         stop(actions)
 
 
-def serve() -> int:
-    actions_port, rasa_port, web_port = settings.actions_port(), settings.PORTS.rasa, settings.PORTS.web
-    _require_free([rasa_port, actions_port, web_port])
-    _prepare_orders()
-    token = settings.rasa_token() or secrets.token_urlsafe(24)
-    secret = settings.agent_secret()
-    generated_secret = secret is None
-    secret = secret or secrets.token_urlsafe(9)
-    secrets_env = {settings.RASA_TOKEN_ENV: token, settings.AGENT_SECRET_ENV: secret}
-    origins = [f"http://localhost:{web_port}", f"http://127.0.0.1:{web_port}"]
-    services = [
+@dataclass(frozen=True)
+class ServeConfig:
+    """What `make serve` runs, and where; the supervisor test runs the same on free ports."""
+
+    actions_port: int
+    rasa_port: int
+    web_port: int
+    rasa_token: str
+    agent_secret: str
+    orders_db: Path
+    conversations_db: Path
+    endpoints: Path = settings.ENDPOINTS  # names the action server's port
+    logs: Path = settings.LOGS
+    extra_env: Dict[str, str] = field(default_factory=dict)
+
+
+def serve_services(config: ServeConfig) -> List[Service]:
+    """The three servers of `make serve`: action server, Rasa server, page and console."""
+    env = stack.server_env(config.orders_db, config.conversations_db, config.extra_env)
+    secrets_env = {settings.RASA_TOKEN_ENV: config.rasa_token, settings.AGENT_SECRET_ENV: config.agent_secret}
+    origins = [f"http://localhost:{config.web_port}", f"http://127.0.0.1:{config.web_port}"]
+    # `--auth-token=…`: a token that starts with "-" (token_urlsafe can) is not an option.
+    rasa_args = ["--cors", *origins, "--enable-api", f"--auth-token={config.rasa_token}"]
+    return [
         Service(
             "actions",
-            stack.actions_command(actions_port),
-            settings.LOGS / "actions.log",
-            _env(),
-            f"http://127.0.0.1:{actions_port}/health",
+            stack.actions_command(config.actions_port),
+            config.logs / "actions.log",
+            env,
+            f"http://127.0.0.1:{config.actions_port}/health",
         ),
         # CORS admits the page's origins only (the socket.io handshake needs it); Rasa's
         # HTTP API (for the agent console) is never on without the token.
         Service(
             "rasa-1",
-            stack.rasa_command(rasa_port, extra_args=["--cors", *origins, "--enable-api", "--auth-token", token]),
-            settings.LOGS / "rasa.log",
-            _env(),
-            f"http://127.0.0.1:{rasa_port}/",
+            stack.rasa_command(config.rasa_port, endpoints=config.endpoints, extra_args=rasa_args),
+            config.logs / "rasa.log",
+            env,
+            f"http://127.0.0.1:{config.rasa_port}/",
         ),
         Service(
             "web",
-            stack.web_command(web_port, rasa_port),
-            settings.LOGS / "web.log",
-            _env(secrets_env),
-            f"http://127.0.0.1:{web_port}/",
+            stack.web_command(config.web_port, config.rasa_port),
+            config.logs / "web.log",
+            {**env, **secrets_env},
+            f"http://127.0.0.1:{config.web_port}/",
         ),
     ]
+
+
+def serve() -> int:
+    actions_port, rasa_port, web_port = settings.actions_port(), settings.PORTS.rasa, settings.PORTS.web
+    _require_free([rasa_port, actions_port, web_port])
+    _prepare_orders()
+    secret = settings.agent_secret()
+    generated_secret = secret is None
+    config = ServeConfig(
+        actions_port=actions_port,
+        rasa_port=rasa_port,
+        web_port=web_port,
+        rasa_token=settings.rasa_token() or secrets.token_urlsafe(24),
+        agent_secret=secret or secrets.token_urlsafe(9),
+        orders_db=settings.orders_db(),
+        conversations_db=settings.conversations_db(),
+    )
 
     def ready() -> None:
         print(f"Ready: open http://localhost:{web_port} (Ctrl-C stops everything).")
         print(f"Agent console: http://localhost:{web_port}/agent")
         if generated_secret:
-            print(f"  sign-in secret for this run: {secret} (set {settings.AGENT_SECRET_ENV} to choose your own)")
+            print(
+                f"  sign-in secret for this run: {config.agent_secret} "
+                f"(set {settings.AGENT_SECRET_ENV} to choose your own)"
+            )
 
     print("Starting the servers (the model takes a few seconds to load). Logs: var/log/")
-    Supervisor(services).run(ready)
+    Supervisor(serve_services(config)).run(ready)
     return 0
 
 

@@ -72,8 +72,23 @@ def running_redis(directory: Path, port: Optional[int] = None) -> Iterator[Redis
     port = port or free_port()
     directory.mkdir(parents=True, exist_ok=True)
     log = directory / "redis.log"
-    command = [_binary("redis-server", []), "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory),
-               "--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes"]
+    command = [
+        _binary("redis-server", []),
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        str(directory),
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--daemonize",
+        "no",
+        "--protected-mode",
+        "yes",
+    ]
     with background(command, log, dict(os.environ), cwd=directory) as process:
         _wait_for_port(port, process, log)
         yield Redis(port, process)
@@ -110,9 +125,20 @@ def initialise_postgres(data_dir: Path) -> None:
     _owned_by_postgres(data_dir.parent)
     _owned_by_postgres(data_dir)
     subprocess.run(
-        _as_postgres([postgres_binary("initdb"), "-D", str(data_dir), "-U", POSTGRES_USER, "--auth=trust",
-                      "--encoding=UTF8", "--locale=C.UTF-8"]),
-        check=True, capture_output=True,
+        _as_postgres(
+            [
+                postgres_binary("initdb"),
+                "-D",
+                str(data_dir),
+                "-U",
+                POSTGRES_USER,
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+            ]
+        ),
+        check=True,
+        capture_output=True,
     )
 
 
@@ -124,9 +150,23 @@ def running_postgres(directory: Path, port: Optional[int] = None) -> Iterator[Po
     initialise_postgres(data_dir)
     _owned_by_postgres(socket_dir)
     log = directory / "postgres.log"
-    command = _as_postgres([postgres_binary("postgres"), "-D", str(data_dir), "-p", str(port),
-                            "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={socket_dir}",
-                            "-c", "fsync=on", "-c", "max_connections=200"])
+    command = _as_postgres(
+        [
+            postgres_binary("postgres"),
+            "-D",
+            str(data_dir),
+            "-p",
+            str(port),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            f"unix_socket_directories={socket_dir}",
+            "-c",
+            "fsync=on",
+            "-c",
+            "max_connections=200",
+        ]
+    )
     with background(command, log, dict(os.environ), cwd=directory) as process:
         _wait_for_port(port, process, log)
         server = Postgres(port, socket_dir, process)
@@ -135,9 +175,20 @@ def running_postgres(directory: Path, port: Optional[int] = None) -> Iterator[Po
 
 
 def _create_database(server: Postgres) -> None:
-    psql = [postgres_binary("psql"), "-h", "127.0.0.1", "-p", str(server.port), "-U", POSTGRES_USER, "-d", "postgres",
-            "-tAc"]
-    exists = subprocess.run([*psql, f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'"],
-                            check=True, capture_output=True, text=True).stdout.strip()
+    psql = [
+        postgres_binary("psql"),
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(server.port),
+        "-U",
+        POSTGRES_USER,
+        "-d",
+        "postgres",
+        "-tAc",
+    ]
+    exists = subprocess.run(
+        [*psql, f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'"], check=True, capture_output=True, text=True
+    ).stdout.strip()
     if not exists:
         subprocess.run([*psql, f"CREATE DATABASE {DATABASE}"], check=True, capture_output=True)

@@ -115,12 +115,12 @@ def wait_until_up(
         time.sleep(0.25)
 
 
-def write_pid(name: str, pid: int) -> Path:
-    path = settings.RUN / f"{name}.pid"
+def write_pid(name: str, pid: int, run_dir: Path = settings.RUN) -> Path:
+    path = run_dir / f"{name}.pid"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(f"{pid}\n")
     return path
 
 
-def remove_pid(name: str) -> None:
-    (settings.RUN / f"{name}.pid").unlink(missing_ok=True)
+def remove_pid(name: str, run_dir: Path = settings.RUN) -> None:
+    (run_dir / f"{name}.pid").unlink(missing_ok=True)

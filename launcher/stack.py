@@ -178,7 +178,8 @@ def running_assistant(
     actions_port, rasa_port, web_port = free_port(), free_port(), free_port()
     rasa_args = ["--cors", f"http://127.0.0.1:{web_port}"] if with_web else []
     if agent:
-        rasa_args += ["--enable-api", "--auth-token", agent.rasa_token]
+        # `--auth-token=…`: a token that starts with "-" (token_urlsafe can) is not an option.
+        rasa_args += ["--enable-api", f"--auth-token={agent.rasa_token}"]
     with ExitStack() as stack:
         actions_url = stack.enter_context(running_actions(workdir, orders_db, actions_port)).url
         rasa_url = stack.enter_context(

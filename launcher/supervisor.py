@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
 from launcher.processes import answers, remove_pid, start, stop, write_pid
+from mall import settings
 
 FIRST_BACKOFF_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 30.0
@@ -33,29 +34,38 @@ class Service:
     restart_at: Optional[float] = None
     restarts: int = field(default=0)
 
-    def launch(self) -> None:
+    def launch(self, run_dir: Path) -> None:
         self.process = start(self.command, self.log, self.env)
         self.started_at = time.monotonic()
         self.restart_at = None
-        write_pid(self.name, self.process.pid)
+        write_pid(self.name, self.process.pid, run_dir)
 
 
 class Supervisor:
-    def __init__(self, services: List[Service], say: Callable[[str], None] = print) -> None:
+    def __init__(
+        self, services: List[Service], say: Callable[[str], None] = print, run_dir: Path = settings.RUN
+    ) -> None:
         self.services = services
         self._say = say
+        self._run_dir = run_dir  # pid files
         self._stopping = False
 
     def _request_stop(self, signum: int, frame: object) -> None:
         self._stopping = True
 
-    def run(self, on_ready: Callable[[], None]) -> None:
-        """Start everything, call `on_ready` once all answer, and supervise until a signal."""
-        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(signum, self._request_stop)
+    def stop(self) -> None:
+        """Stop supervising and stop the servers (from another thread)."""
+        self._stopping = True
+
+    def run(self, on_ready: Callable[[], None], handle_signals: bool = True) -> None:
+        """Start everything, call `on_ready` once all answer, and supervise until a signal
+        (or `stop()`, for a supervisor run in a thread, where signals cannot be handled)."""
+        if handle_signals:
+            for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                signal.signal(signum, self._request_stop)
         try:
             for service in self.services:
-                service.launch()
+                service.launch(self._run_dir)
             ready = False
             while not self._stopping:
                 self._restart_exited()
@@ -68,7 +78,7 @@ class Supervisor:
             for service in reversed(self.services):
                 if service.process:
                     stop(service.process)
-                remove_pid(service.name)
+                remove_pid(service.name, self._run_dir)
 
     def _restart_exited(self) -> None:
         now = time.monotonic()
@@ -86,4 +96,4 @@ class Supervisor:
                 service.backoff = min(service.backoff * 2, MAX_BACKOFF_SECONDS)
             elif now >= service.restart_at:
                 service.restarts += 1
-                service.launch()
+                service.launch(self._run_dir)

@@ -78,6 +78,20 @@ def initial_schema(db: Database) -> None:
 
 
 @MIGRATIONS()
+def handoff_waiting(db: Database) -> None:
+    """Tickets say what was verified and how the wait goes: `claimed_order_id` is an order
+    number the customer gave without proving it is theirs (`order_id` holds only a verified
+    one); `live` is 1 when the customer waits in the chat for an agent (the widget, during
+    the agents' hours); `agent_joined_at` is when an agent first replied. A ticket's status
+    is `open`, `closed` (by an agent) or `cancelled` (by the customer)."""
+    tickets = db.table("handoff_tickets")
+    for column, column_type in (("claimed_order_id", str), ("live", int), ("agent_joined_at", str)):
+        if column not in tickets.columns_dict:
+            tickets.add_column(column, column_type)
+    tickets.create_index(["sender_id", "status"], if_not_exists=True)
+
+
+@MIGRATIONS()
 def nlu_misses(db: Database) -> None:
     """Messages the assistant did not understand, or was unsure about, for `make review`."""
     db.table("nlu_misses").create(

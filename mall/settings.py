@@ -35,6 +35,17 @@ AGENT_SECRET_ENV = "AGENT_SECRET"
 ACTION_TIMEOUT_ENV = "ACTION_TIMEOUT_SECONDS"
 DATABASE_URL_ENV = "DATABASE_URL"  # PostgreSQL: conversations, orders, tickets (unset: SQLite files)
 REDIS_URL_ENV = "REDIS_URL"  # Redis: conversation locks, the socket.io message queue (unset: in memory)
+AGENT_HOURS_ENV = "AGENT_HOURS"  # e.g. "09:00-21:00"; unset: mall.support's hours
+
+# Limits at the door of the Rasa server (rasa_addons.channels). The cost of a message grows
+# with its length; no real customer message seen so far was longer than 300 characters
+# (data/real/), and docs/RELIABILITY.md has what a message at the limit costs. A longer one
+# is answered with utter_message_too_long and goes no further. A request body larger than
+# MAX_REQUEST_BYTES (REST, and socket.io's polling and websocket packets) is refused before
+# it is read; it leaves room for a message well over the limit, JSON-escaped (\uXXXX is
+# six bytes a character), so such a message still gets the clear reply.
+MAX_MESSAGE_CHARS = 1000
+MAX_REQUEST_BYTES = 128 * 1024
 
 DEFAULT_ORDERS_DB = VAR / "orders.db"
 DEFAULT_CONVERSATIONS_DB = VAR / "conversations.db"
@@ -82,6 +93,11 @@ def rasa_token(env: Optional[Mapping[str, str]] = None) -> Optional[str]:
 
 def agent_secret(env: Optional[Mapping[str, str]] = None) -> Optional[str]:
     return _environ(env).get(AGENT_SECRET_ENV) or None
+
+
+def agent_hours(env: Optional[Mapping[str, str]] = None) -> Optional[str]:
+    """Other agents' hours than mall.support's (a test at night, another team's shift)."""
+    return _environ(env).get(AGENT_HOURS_ENV) or None
 
 
 def endpoints(path: Path = ENDPOINTS) -> Dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import json
 import os
+import re
 import secrets
 import sqlite3
 import time
@@ -266,9 +267,22 @@ class OrderStore:
         order_id: Optional[str] = None,
         requested_method: Optional[str] = None,
         transcript: Optional[List[Dict[str, Any]]] = None,
+        claimed_order_id: Optional[str] = None,
+        live: bool = False,
     ) -> str:
-        """Open a ticket for the human agents and return its number."""
+        """Open a ticket for the human agents and return its number; a conversation that has
+        an open ticket already gets that one back (one open ticket per conversation).
+
+        `order_id` is an order this conversation proved it owns; an order number it only
+        mentioned goes in `claimed_order_id`. Only a canonical payment method is kept, and
+        only what looks like an order number: whatever a customer typed is not a fact."""
+        method = payment_method(requested_method)
         with self._transaction():
+            existing = self.open_ticket(sender_id)
+            if existing:
+                if live and not existing["live"]:  # asked again now that agents are in
+                    self.db.execute("UPDATE handoff_tickets SET live = 1 WHERE ticket_id = ?", [existing["ticket_id"]])
+                return existing["ticket_id"]
             now = self._clock()
             prefix = f"HT{now:%y%m%d}"
             issued_today = self.db.execute(
@@ -278,27 +292,68 @@ class OrderStore:
             self.db.table("handoff_tickets").insert(
                 {
                     "ticket_id": ticket_id,
-                    "order_id": order_id,
+                    "order_id": _order_number(order_id),
+                    "claimed_order_id": _order_number(claimed_order_id) if not order_id else None,
                     "sender_id": sender_id,
                     "reason": reason,
                     "status": "open",
                     "language": language,
-                    "requested_method": requested_method,
+                    "requested_method": method.code if method else None,
                     "transcript": json.dumps(transcript or [], ensure_ascii=False),
                     "created_at": _iso(now),
                     "closed_at": None,
+                    "live": int(live),
+                    "agent_joined_at": None,
                 }
             )
         return ticket_id
 
+    def open_ticket(self, sender_id: str) -> Optional[Dict[str, Any]]:
+        """The conversation's open ticket, if it has one."""
+        rows = list(
+            self.db.query(
+                "SELECT * FROM handoff_tickets WHERE sender_id = ? AND status = 'open' ORDER BY created_at LIMIT 1",
+                [sender_id],
+            )
+        )
+        return rows[0] if rows else None
+
     def close_ticket(self, ticket_id: str) -> bool:
         """Close an open ticket; False if it does not exist or was already closed."""
+        return self._end_ticket(ticket_id, "closed")
+
+    def cancel_ticket(self, ticket_id: str) -> bool:
+        """The customer no longer wants an agent; False if the ticket was not open."""
+        return self._end_ticket(ticket_id, "cancelled")
+
+    def _end_ticket(self, ticket_id: str, status: str) -> bool:
         with self._transaction():
-            closed = self.db.execute(
-                "UPDATE handoff_tickets SET status = 'closed', closed_at = ? WHERE ticket_id = ? AND status = 'open'",
-                [_iso(self._clock()), ticket_id],
+            ended = self.db.execute(
+                "UPDATE handoff_tickets SET status = ?, closed_at = ? WHERE ticket_id = ? AND status = 'open'",
+                [status, _iso(self._clock()), ticket_id],
             ).rowcount
-        return closed == 1
+        return ended == 1
+
+    def mark_agent_joined(self, ticket_id: str) -> None:
+        """An agent replied: from now on the assistant keeps quiet in that conversation."""
+        with self._transaction():
+            self.db.execute(
+                "UPDATE handoff_tickets SET agent_joined_at = ? WHERE ticket_id = ? AND agent_joined_at IS NULL",
+                [_iso(self._clock()), ticket_id],
+            )
+
+    def queue_position(self, ticket_id: str) -> int:
+        """1 for the next customer an agent will answer: open tickets waiting in the chat
+        with no agent yet, oldest first."""
+        ticket = self.get_ticket(ticket_id)
+        if ticket is None:
+            return 1
+        ahead = self.db.execute(
+            "SELECT COUNT(*) FROM handoff_tickets WHERE status = 'open' AND live = 1 AND agent_joined_at IS NULL"
+            " AND (created_at < ? OR (created_at = ? AND ticket_id < ?))",
+            [ticket["created_at"], ticket["created_at"], ticket_id],
+        ).fetchone()[0]
+        return ahead + 1
 
     def record_nlu_miss(
         self, sender_id: str, text: str, kind: str, guesses: List[Tuple[str, float]], language: str
@@ -346,6 +401,11 @@ class OrderStore:
                 "changed_at": changed_at,
             }
         )
+
+
+def _order_number(value: Optional[str]) -> Optional[str]:
+    text = str(value or "").strip()
+    return text if re.fullmatch(r"[0-9]{16}", text) else None
 
 
 def _fault_point(stage: str) -> None:

@@ -3,22 +3,41 @@
 Rasa 3.6 logs a failed custom action and carries on without its events, so the customer
 hears nothing (and waits up to five minutes when the action server hangs). Here every
 action that needs the action server (custom actions, forms with a validation action) runs
-with a time limit; if it cannot complete, the customer's message is reverted (after the
-outage they simply say it again and the conversation goes on from where it was), and the
-assistant apologises in the customer's language with the hotline.
+with a time limit; if it cannot complete, the customer's message is reverted, so after the
+outage they simply say it again and the conversation goes on from where it was (the open
+form and its question included), and the assistant apologises in the customer's language
+with the hotline.
+
+Two things in Rasa make a plain `UserUtteranceReverted` lose the customer's place:
+- Rasa logs the action as executed even when it failed (MessageProcessor._run_action), unless
+  its events say it was rejected. So the failed action is reported as rejected.
+- A tracker replays its events through `applied_events()`, which drops the user turns between
+  two runs of a form on its happy path. A revert after a form that ran successfully in the
+  same turn (the validation passed, then the next action failed) therefore also reverts the
+  turn before. Whatever the revert got wrong is set back explicitly: the slots and the active
+  form as they were before the customer's message.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Awaitable, Callable, List
+from typing import Any, Awaitable, Callable, List, Optional
 
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
 from rasa.core.actions.forms import FormAction
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
-from rasa.shared.core.events import Event, FollowupAction, UserUtteranceReverted
+from rasa.shared.core.events import (
+    ActionExecutionRejected,
+    ActiveLoop,
+    Event,
+    FollowupAction,
+    SlotSet,
+    UserUtteranceReverted,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 
 from mall import settings
@@ -27,6 +46,32 @@ from rasa_addons.patches import Patch
 logger = logging.getLogger(__name__)
 
 APOLOGY = "utter_service_unavailable"
+
+
+def state_before_latest_message(tracker: DialogueStateTracker) -> Optional[DialogueStateTracker]:
+    events = list(tracker.events)
+    latest = next((i for i in range(len(events) - 1, -1, -1) if isinstance(events[i], UserUttered)), None)
+    if latest is None:
+        return None
+    return DialogueStateTracker.from_events(tracker.sender_id, events[:latest], list(tracker.slots.values()))
+
+
+def revert_latest_message(tracker: DialogueStateTracker, failed_action: str) -> List[Event]:
+    """Events that undo the customer's latest message and what followed it, leaving slots
+    and the active form as they were before it."""
+    before = state_before_latest_message(tracker)
+    rejected = ActionExecutionRejected(failed_action)
+    if before is None:
+        return [rejected]
+    events: List[Event] = [rejected, UserUtteranceReverted()]
+    after = tracker.copy()
+    after.update_with_events(events, None)
+    for name, slot in before.slots.items():
+        if after.slots[name].value != slot.value:
+            events.append(SlotSet(name, slot.value))
+    if after.active_loop_name != before.active_loop_name:
+        events.append(ActiveLoop(before.active_loop_name))
+    return events
 
 
 class _ApologisingAction:
@@ -47,7 +92,7 @@ class _ApologisingAction:
         except (RasaException, asyncio.TimeoutError) as failure:
             logger.error("Action '%s' could not run on the action server: %r", self._action.name(), failure)
             apology = await nlg.generate(APOLOGY, tracker, output_channel.name())
-            events: List[Event] = [UserUtteranceReverted()]
+            events = revert_latest_message(tracker, self._action.name())
             if apology:
                 events.append(create_bot_utterance(apology))
             return events + [FollowupAction(ACTION_LISTEN_NAME)]

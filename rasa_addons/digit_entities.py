@@ -76,11 +76,9 @@ def find_digit_entities(text: Text) -> List[Dict[Text, Any]]:
     """Order numbers (and mistyped ones), phone tails and full mobile numbers (reduced to
     their tail)."""
     entities: List[Dict[Text, Any]] = []
-    taken: List[range] = []
-
-    def free(match: re.Match) -> bool:
-        return not any(match.start() in span or match.end() - 1 in span for span in taken)
-
+    # Characters already part of an entity (one flag per character: a message full of
+    # digit groups costs its length, not the square of its number of groups).
+    taken = bytearray(len(text))
     for pattern, name in (
         (_ORDER_ID, "order_id"),
         (_MOBILE, "phone_tail"),
@@ -89,10 +87,11 @@ def find_digit_entities(text: Text) -> List[Dict[Text, Any]]:
         (_SPACED_TAIL, "phone_tail"),
     ):
         for match in pattern.finditer(text):
-            if free(match):
-                digits = _digits(match.group())
-                entities.append(_entity(name, match, digits[-4:] if name == "phone_tail" else digits))
-                taken.append(range(match.start(), match.end()))
+            if taken[match.start()] or taken[match.end() - 1]:
+                continue
+            digits = _digits(match.group())
+            entities.append(_entity(name, match, digits[-4:] if name == "phone_tail" else digits))
+            taken[match.start() : match.end()] = b"\1" * (match.end() - match.start())
     return sorted(entities, key=lambda entity: entity[ENTITY_ATTRIBUTE_START])
 
 

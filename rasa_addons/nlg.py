@@ -20,7 +20,7 @@ from rasa.utils.endpoints import EndpointConfig
 
 from mall import catalog, support
 from mall.language import conversation_language
-from mall.privacy import install_log_masking
+from mall.privacy import install_log_masking, mask_phones_in_text
 from rasa_addons import patches
 
 LANGUAGE_CONDITION = "language"
@@ -48,6 +48,21 @@ class BilingualNLG(TemplatedNaturalLanguageGenerator):
         # Facts any reply may name ({hotline}, {plans_zh}, ...), from their one home.
         self._facts = {**support.template_variables(), **catalog.template_variables()}
 
+    def _fill_response(
+        self, response: Dict[Text, Any], filled_slots: Optional[Dict[Text, Any]] = None, **kwargs: Any
+    ) -> Dict[Text, Any]:
+        """Rasa fills template variables in button payloads too, but a payload such as
+        '/inform{"payment_method":"huabei"}' is an intent with entities, not a template: each
+        button logged an ERROR with every slot value (order number, phone tail) in it. The
+        payloads are kept out of the filling; the titles are still filled."""
+        buttons = response.get("buttons") or []
+        payloads = [button.pop("payload", None) for button in buttons]
+        filled = super()._fill_response(response, filled_slots, **kwargs)
+        for button, payload in zip(filled.get("buttons") or [], payloads, strict=True):
+            if payload is not None:
+                button["payload"] = payload
+        return filled
+
     async def generate(
         self,
         utter_action: Text,
@@ -57,4 +72,8 @@ class BilingualNLG(TemplatedNaturalLanguageGenerator):
     ) -> Optional[Dict[Text, Any]]:
         filled_slots = {**self._facts, **tracker.current_slot_values()}
         filled_slots[LANGUAGE_CONDITION] = dialogue_language(tracker)
-        return self.generate_from_slots(utter_action, filled_slots, output_channel, **kwargs)
+        response = self.generate_from_slots(utter_action, filled_slots, output_channel, **kwargs)
+        if response and response.get("text"):
+            # Whatever a template variable holds, no reply shows a full mobile number.
+            response["text"] = mask_phones_in_text(response["text"])
+        return response

@@ -41,9 +41,16 @@ class Patch:
 
 
 def all_patches() -> Tuple[Patch, ...]:
-    from rasa_addons import action_calls, action_failures, multiple_questions, typed_buttons
+    from rasa_addons import action_calls, action_failures, handoff_wait, multiple_questions, nlu_threads, typed_buttons
 
-    return (action_failures.PATCH, action_calls.PATCH, typed_buttons.PATCH, multiple_questions.PATCH)
+    return (
+        action_failures.PATCH,
+        action_calls.PATCH,
+        handoff_wait.PATCH,
+        typed_buttons.PATCH,
+        multiple_questions.PATCH,
+        *nlu_threads.PATCHES,
+    )
 
 
 def check_supported(patches: Tuple[Patch, ...]) -> None:

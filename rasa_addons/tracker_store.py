@@ -25,6 +25,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from mall import settings
 from mall.conversations import ConversationLog, NewWindow
+from mall.privacy import mask_phones_in_text
 from rasa_addons.nlg import LANGUAGE_CONDITION, dialogue_language
 
 WINDOW_MAX_EVENTS = 24  # compact the window once it holds more events than this ...
@@ -51,6 +52,19 @@ def state_events(tracker: DialogueStateTracker) -> List[Event]:
     if tracker.is_paused():
         events.append(ConversationPaused())
     return events
+
+
+def stored(event: Event) -> Dict[str, Any]:
+    """An event as it is stored: a mobile number the customer typed is kept masked (the
+    phone tail entity, all the assistant uses, is already in the parse data)."""
+    data = event.as_dict()
+    if data.get("event") == "user":
+        if data.get("text"):
+            data["text"] = mask_phones_in_text(data["text"])
+        parse_data = data.get("parse_data") or {}
+        if parse_data.get("text"):
+            data["parse_data"] = {**parse_data, "text": mask_phones_in_text(parse_data["text"])}
+    return data
 
 
 def compaction_point(events: List[Event], start: int, keep_turns: int) -> Optional[int]:
@@ -125,7 +139,7 @@ class WindowedSQLiteTrackerStore(TrackerStore, SerializedTrackerAsText):
             self._log.append(
                 tracker.sender_id,
                 first_new,
-                [event.as_dict() for event in new],
+                [stored(event) for event in new],
                 self._compacted(tracker.sender_id, events, window, len(new)),
             )
             window.loaded += len(new)

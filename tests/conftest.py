@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Dict, Iterator
 
@@ -11,6 +12,10 @@ from actions import services
 from mall import demo, settings
 from mall.store import OrderStore
 from tests.support import assistant_domain, require_model
+
+# Agents are at work whatever the time of day the tests run (mall.support); the servers the
+# tests start inherit this. Tests of the hours set their own.
+os.environ.setdefault(settings.AGENT_HOURS_ENV, "0:00-24:00")
 
 
 @pytest.fixture

@@ -141,6 +141,8 @@ def test_reply_reaches_the_customers_channel_and_close_hands_back(tmp_path):
         assert reply["query"]["output_channel"] == "socketio" and reply["query"]["execute_side_effects"] == "true"
         assert reply["body"] == {"event": "bot", "text": "Hello, I'm Wang.", "metadata": {"from_agent": True}}
         assert (await client.post(f"/agent/api/tickets/{ticket}/reply", json={"text": "  "})).status == 400
+        await client.post(f"/agent/api/tickets/{ticket}/reply", json={"text": "We'll call 138 0000 1234"})
+        assert rasa.calls[-1]["body"]["text"] == "We'll call 138 **** 1234"
 
         assert (await client.post(f"/agent/api/tickets/{ticket}/close", json={})).status == 200
         assert store.get_ticket(ticket)["status"] == "closed"

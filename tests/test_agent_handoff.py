@@ -36,9 +36,10 @@ def test_agent_takes_over_and_hands_back(site, new_page):
     ticket_id = re.search(r"HT\d{10}", handoff).group()
     assert orders.get_ticket(ticket_id)["status"] == "open"
 
-    # While the agent is on the way the bot stays silent, and keeps what the customer says.
-    before = customer.bot_message_count()
+    # While the agent is on the way the assistant only acknowledges (the place in the queue),
+    # and keeps what the customer says for the agent.
     customer.send("订单5201121000000002，手机号13800001234，想换成支付宝")
+    assert ticket_id in customer.wait_for_bot("排在第")
 
     sign_in(agent_page, site.web_url, "not-the-secret")
     agent_page.locator("#login-error", has_text="Wrong secret").wait_for(timeout=TIMEOUT_MS)
@@ -48,8 +49,6 @@ def test_agent_takes_over_and_hands_back(site, new_page):
     agent_page.locator(f"[data-ticket='{ticket_id}']").click(timeout=TIMEOUT_MS)
     waiting = agent_page.locator(".message.customer", has_text="想换成支付宝")
     waiting.wait_for(timeout=TIMEOUT_MS)
-    # Rasa stored the message after handling it: a reply would have been sent before.
-    assert customer.bot_message_count() == before
     assert "138****1234" in waiting.inner_text()
     assert "13800001234" not in agent_page.content()
 
@@ -57,6 +56,11 @@ def test_agent_takes_over_and_hands_back(site, new_page):
     agent_page.locator("#send").click()
     customer.wait_for_bot("客服小王")
     agent_page.locator(".message.agent", has_text="客服小王").wait_for(timeout=TIMEOUT_MS)
+    # Once the agent has joined, the assistant says nothing more.
+    before = customer.bot_message_count()
+    customer.send("好的，谢谢")
+    agent_page.locator(".message.customer", has_text="好的，谢谢").wait_for(timeout=TIMEOUT_MS)
+    assert customer.bot_message_count() == before
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     agent_page.screenshot(path=str(SCREENSHOT))
 
@@ -67,3 +71,33 @@ def test_agent_takes_over_and_hands_back(site, new_page):
 
     customer.send("怎么分期付款")
     customer.wait_for_bot("去结算")
+
+
+def test_agent_replies_sent_while_the_tab_was_closed_are_there_on_return(site, new_page):
+    customer_page, agent_page = new_page(), new_page()
+    customer = Widget(customer_page)
+    customer.load(site.web_url)
+    customer.open()
+    customer.wait_for_bot("支付助手")
+    customer.send("我要转人工")
+    ticket_id = re.search(r"HT\d{10}", customer.wait_for_bot("工单号")).group()
+
+    sign_in(agent_page, site.web_url, site.agent.secret)
+    agent_page.locator(f"[data-ticket='{ticket_id}']").click(timeout=TIMEOUT_MS)
+    agent_page.locator("#presence", has_text="在线").wait_for(timeout=TIMEOUT_MS)
+
+    storage = customer_page.context
+    customer_page.close()  # the customer closes the tab
+    agent_page.locator("#presence", has_text="离线").wait_for(timeout=TIMEOUT_MS)
+    agent_page.locator("#reply-text").fill("您好，我是客服小张，已经查到您的订单了。")
+    agent_page.locator("#send").click()
+    agent_page.locator(".message.agent", has_text="客服小张").wait_for(timeout=TIMEOUT_MS)
+
+    back = Widget(storage.new_page())  # the same browser: the same conversation
+    back.load(site.web_url)
+    back.open()
+    assert "已经查到您的订单了" in back.wait_for_bot("客服小张")
+    assert "我要转人工" in back.transcript()  # with what came before
+    agent_page.locator("#presence", has_text="在线").wait_for(timeout=TIMEOUT_MS)
+    agent_page.locator("#close").click()
+    back.wait_for_bot("智能助手回来了")

@@ -60,6 +60,8 @@ def test_responses_named_in_code_exist(domain):
         "utter_handoff_ticket_created",
         "utter_technical_problem",
         "utter_service_unavailable",
+        "utter_handoff_after_hours",
+        "utter_handoff_waiting_closed",
     ],
 )
 def test_customers_always_get_the_hotline(domain, name):

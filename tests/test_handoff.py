@@ -2,8 +2,9 @@
 
 import json
 
-from actions.handoff import TRANSCRIPT_MAX_CHARS, ActionHandoffToHuman
+from actions.handoff import TRANSCRIPT_MAX_CHARS, ActionHandoffToHuman, ActionHandoffWaiting
 from actions.order_lookup import ActionLookupOrder
+from mall import support
 from mall.conversations import ConversationLog, NewWindow
 from tests.support import run, tracker, user_event
 
@@ -51,6 +52,8 @@ def test_customer_request_creates_an_open_ticket(store, domain):
 def test_paid_order_ticket_carries_the_order_and_requested_method(store, domain):
     slots = {
         "order_id": "5201121000000002",
+        "verified_order_id": "5201121000000002",
+        "phone_tail": "1234",
         "order_status": "paid",
         "new_payment_method": "alipay",
         "handoff_reason": "paid_order",
@@ -108,3 +111,92 @@ def test_database_down_still_answers_with_the_hotline(store, domain, monkeypatch
     monkeypatch.setattr(type(store), "create_handoff_ticket", unavailable)
     result = run(ActionHandoffToHuman(), tracker({}, text="转人工", intent="request_human"), domain)
     assert result.responses == ["utter_technical_problem"] and result.events == []
+
+
+# -- what a ticket holds as fact --------------------------------------------------------------
+
+
+def test_an_order_number_given_without_proof_is_kept_apart_and_marked(store, domain):
+    slots = {"order_id": "5201121000000002", "new_payment_method": "alipay"}
+    result = run(ActionHandoffToHuman(), tracker(slots, text="转人工", intent="request_human"), domain)
+    row = ticket(store, result.slots["handoff_ticket_id"])
+    assert (row["order_id"], row["claimed_order_id"]) == (None, "5201121000000002")
+
+
+def test_a_proved_order_whose_phone_no_longer_matches_is_not_a_fact(store, domain):
+    slots = {"order_id": "5201121000000002", "verified_order_id": "5201121000000002", "phone_tail": "9999"}
+    result = run(ActionHandoffToHuman(), tracker(slots, text="转人工", intent="request_human"), domain)
+    row = ticket(store, result.slots["handoff_ticket_id"])
+    assert (row["order_id"], row["claimed_order_id"]) == (None, "5201121000000002")
+
+
+def test_only_canonical_payment_methods_and_order_numbers_are_stored(store, domain):
+    slots = {"order_id": "' OR 1=1; --", "new_payment_method": "<b>bitcoin</b>'; DROP TABLE orders"}
+    result = run(ActionHandoffToHuman(), tracker(slots, text="转人工", intent="request_human"), domain)
+    row = ticket(store, result.slots["handoff_ticket_id"])
+    assert (row["order_id"], row["claimed_order_id"], row["requested_method"]) == (None, None, None)
+
+
+# -- one ticket, the agents' hours, and the wait ------------------------------------------------
+
+
+def handoff(store, domain, sender="widget-1", channel="socketio"):
+    return run(
+        ActionHandoffToHuman(),
+        tracker({}, text="转人工", intent="request_human", channel=channel, sender=sender),
+        domain,
+    )
+
+
+def test_asking_again_gives_the_same_open_ticket(store, domain):
+    first = handoff(store, domain, channel="rest").slots["handoff_ticket_id"]
+    again = handoff(store, domain, channel="rest").slots["handoff_ticket_id"]
+    assert again == first and len(store.tickets()) == 1
+    store.close_ticket(first)
+    assert handoff(store, domain, channel="rest").slots["handoff_ticket_id"] != first
+
+
+def test_outside_the_agents_hours_the_ticket_opens_and_the_chat_goes_on(store, domain, monkeypatch):
+    monkeypatch.setattr(support, "agents_available", lambda now=None: False)
+    result = handoff(store, domain)
+    assert result.responses == ["utter_handoff_after_hours"]
+    assert "pause" not in [event["event"] for event in result.events]
+    row = ticket(store, result.slots["handoff_ticket_id"])
+    assert (row["status"], row["live"]) == ("open", 0)
+
+
+def waiting(store, domain, sender, text="有人吗？？", intent="ask_help"):
+    slots = {"handoff_ticket_id": store.open_ticket(sender)["ticket_id"]}
+    return run(ActionHandoffWaiting(), tracker(slots, text=text, intent=intent, sender=sender), domain)
+
+
+def test_a_waiting_customer_is_told_their_place_in_the_queue(store, domain):
+    handoff(store, domain, sender="first")
+    handoff(store, domain, sender="second")
+    result = waiting(store, domain, "second")
+    assert result.responses == ["utter_handoff_waiting"] and result.messages[0]["queue_position"] == 2
+    store.mark_agent_joined(store.open_ticket("first")["ticket_id"])
+    assert waiting(store, domain, "second").messages[0]["queue_position"] == 1
+
+
+def test_the_assistant_never_talks_over_an_agent_who_joined(store, domain):
+    handoff(store, domain, sender="joined")
+    store.mark_agent_joined(store.open_ticket("joined")["ticket_id"])
+    result = waiting(store, domain, "joined", text="不用了", intent="deny")
+    assert result.responses == [] and result.events == []
+    assert store.open_ticket("joined") is not None  # a "no" to the agent does not cancel
+
+
+def test_never_mind_while_waiting_hands_back_to_the_assistant(store, domain):
+    ticket_id = handoff(store, domain, sender="changed-mind").slots["handoff_ticket_id"]
+    result = waiting(store, domain, "changed-mind", text="算了", intent="deny")
+    assert result.responses == ["utter_handoff_cancelled"]
+    assert "resume" in [event["event"] for event in result.events]
+    assert store.get_ticket(ticket_id)["status"] == "cancelled"
+    assert store.tickets(status="open") == []
+
+
+def test_after_hours_the_waiting_customer_gets_the_hours(store, domain, monkeypatch):
+    handoff(store, domain, sender="late")
+    monkeypatch.setattr(support, "agents_available", lambda now=None: False)
+    assert waiting(store, domain, "late").responses == ["utter_handoff_waiting_closed"]

@@ -8,8 +8,6 @@ import logging
 
 import pytest
 import rasa
-from rasa.core.actions.action import RemoteAction
-from rasa.core.processor import MessageProcessor
 
 from mall.privacy import install_log_masking
 from rasa_addons import action_calls, patches
@@ -20,9 +18,9 @@ def test_importing_the_add_ons_changes_nothing_in_rasa():
     import sys
 
     probe = (
-        "import rasa_addons.nlg, rasa_addons.tracker_store, rasa_addons.digit_entities;"
-        "from rasa.core.processor import MessageProcessor;"
-        "print(hasattr(MessageProcessor._run_action, '_mall_patch'))"
+        "import rasa_addons.nlg, rasa_addons.tracker_store, rasa_addons.digit_entities, rasa_addons.channels;"
+        "from rasa_addons.patches import all_patches;"
+        "print(any(patch.is_installed() for patch in all_patches()))"
     )
     assert (
         subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip()
@@ -32,10 +30,11 @@ def test_importing_the_add_ons_changes_nothing_in_rasa():
 
 def test_install_wraps_each_patched_method_once():
     patches.install()
-    first = (MessageProcessor._run_action, RemoteAction._validate_action_result)
+    first = [getattr(patch.owner, patch.attribute) for patch in patches.all_patches()]
     patches.install()
-    assert (MessageProcessor._run_action, RemoteAction._validate_action_result) == first
+    assert [getattr(patch.owner, patch.attribute) for patch in patches.all_patches()] == first
     assert all(patch.is_installed() for patch in patches.all_patches())
+    assert len({(patch.owner, patch.attribute) for patch in patches.all_patches()}) == len(first) == 5
 
 
 def test_another_rasa_release_is_refused(monkeypatch):

@@ -195,3 +195,48 @@ class _HangingServer(threading.Thread):
 
     def stop(self) -> None:
         self._loop.call_soon_threadsafe(self._loop.stop)
+
+
+# -- an outage in the middle of a form: the customer says it again and goes on --------------
+
+
+@pytest.mark.conversation
+def test_action_server_outage_at_the_confirmation_keeps_the_form(tmp_path):
+    """Killed before the "yes": the yes gets the apology; after the restart the same yes
+    confirms, and the order is changed once."""
+    require_model()
+    orders_db, actions_port = tmp_path / "orders.db", free_port()
+    demo_store(orders_db).close()
+    with running_rasa(tmp_path, actions_port, orders_db) as rasa_url:
+        with running_actions(tmp_path, orders_db, port=actions_port):
+            say(rasa_url, "outage-1", "我想换个支付方式")
+            say(rasa_url, "outage-1", "5201121000000001")
+            assert "还没有支付" in say(rasa_url, "outage-1", "1234")
+            assert "请确认" in say(rasa_url, "outage-1", '/inform{"payment_method":"alipay"}')
+        apology = say(rasa_url, "outage-1", "确认")  # the action server is gone
+        assert "系统暂时没有响应" in apology and support.HOTLINE in apology
+        assert OrderStore(orders_db).get_order(UNPAID).status == "unpaid"
+        with running_actions(tmp_path, orders_db, port=actions_port):
+            done = say(rasa_url, "outage-1", "确认")
+    assert "已办好" in done
+    store = OrderStore(orders_db)
+    (created,) = new_orders(store)
+    assert created["payment_method"] == "alipay" and store.get_order(UNPAID).replaced_by == created["order_id"]
+
+
+@pytest.mark.conversation
+def test_action_server_outage_while_verifying_keeps_the_question(tmp_path):
+    """Killed while the phone tail is asked: after the restart the same tail is checked and
+    the order shown, in the customer's language."""
+    require_model()
+    orders_db, actions_port = tmp_path / "orders.db", free_port()
+    demo_store(orders_db).close()
+    with running_rasa(tmp_path, actions_port, orders_db) as rasa_url:
+        with running_actions(tmp_path, orders_db, port=actions_port):
+            say(rasa_url, "outage-2", "I want to change the payment method of my order")
+            assert "last 4 digits" in say(rasa_url, "outage-2", "5201121000000006")
+        assert "isn't responding" in say(rasa_url, "outage-2", "9012")
+        with running_actions(tmp_path, orders_db, port=actions_port):
+            shown = say(rasa_url, "outage-2", "9012")
+            assert "is unpaid" in shown and "Xiaomi TV S Pro 85" in shown
+            assert "Over how many months" in say(rasa_url, "outage-2", "credit card")

@@ -235,3 +235,39 @@ def test_ticket_lifecycle(store):
     assert closed["status"] == "closed" and closed["closed_at"]
     assert [t["ticket_id"] for t in store.tickets(status="open")] == [second]
     assert store.get_ticket("nope") is None
+
+
+def test_tickets_end_closed_or_cancelled_once(store):
+    ticket = store.create_handoff_ticket("c-1", "customer_request", "zh", live=True)
+    assert store.cancel_ticket(ticket) and not store.cancel_ticket(ticket) and not store.close_ticket(ticket)
+    assert store.get_ticket(ticket)["status"] == "cancelled" and store.get_ticket(ticket)["closed_at"]
+    assert store.open_ticket("c-1") is None
+
+
+def test_agents_hours_in_mall_time(monkeypatch):
+    from datetime import datetime, timezone
+
+    from mall import settings as mall_settings
+    from mall import support
+
+    monkeypatch.delenv(mall_settings.AGENT_HOURS_ENV, raising=False)
+    assert support.agent_hours() == "9:00-21:00"
+    assert support.agents_available(datetime(2026, 11, 21, 1, 0, tzinfo=timezone.utc))  # 9:00 in Beijing
+    assert not support.agents_available(datetime(2026, 11, 21, 13, 30, tzinfo=timezone.utc))  # 21:30
+    monkeypatch.setenv(mall_settings.AGENT_HOURS_ENV, "22:00-6:00")
+    assert support.agent_hours() == "22:00-6:00"
+    assert support.agents_available(datetime(2026, 11, 21, 15, 0, tzinfo=timezone.utc))  # 23:00
+
+
+def test_a_database_from_before_the_wait_for_agents_gets_its_ticket_columns(tmp_path):
+    """A database the shipped first migration made (tickets in it) is brought up to date by
+    the new migration, and its tickets keep what they had."""
+    path = tmp_path / "orders.db"
+    older = sqlite_utils.Database(path)
+    MIGRATIONS.apply(older, stop_before="handoff_waiting")
+    older["handoff_tickets"].insert({"ticket_id": "HT2611200001", "sender_id": "old", "status": "open"})
+    older.close()
+    store = OrderStore(path)
+    assert {"claimed_order_id", "live", "agent_joined_at"} <= set(store.db["handoff_tickets"].columns_dict)
+    assert store.open_ticket("old")["ticket_id"] == "HT2611200001"
+    assert store.create_handoff_ticket("old", "customer_request", "zh") == "HT2611200001"

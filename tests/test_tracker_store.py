@@ -154,3 +154,13 @@ def test_the_language_of_messages_leaving_the_window_is_remembered(tmp_path, ass
     assert not any(isinstance(e, UserUttered) and e.text.startswith("hello") for e in window.events)
     assert window.get_slot("language") == "en"
     assert dialogue_language(window) == "en"
+
+
+def test_a_mobile_number_the_customer_typed_is_stored_masked(tmp_path, assistant_domain):
+    store = WindowedSQLiteTrackerStore(assistant_domain, db=str(tmp_path / "c.db"))
+    tracker = DialogueStateTracker("phone", assistant_domain.slots)
+    text = "我的手机是 +86 138-0000-1234"
+    tracker.update(UserUttered(text, {"name": "inform", "confidence": 1.0}, parse_data={"text": text}))
+    asyncio.run(store.save(tracker))
+    row = store._log._file.connection.execute("SELECT data FROM events").fetchone()[0]
+    assert "0000" not in row and "138-****-1234" in row

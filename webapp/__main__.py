@@ -12,6 +12,7 @@ import argparse
 from aiohttp import web
 
 from mall import settings
+from mall.privacy import install_log_masking
 from webapp.agent import AgentSettings
 from webapp.server import Settings, create_app
 
@@ -22,6 +23,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=settings.PORTS.web)
     parser.add_argument("--rasa-port", type=int, default=settings.PORTS.rasa)
     args = parser.parse_args()
+    install_log_masking()
     secret, token = settings.agent_secret(), settings.rasa_token()
     agent = None
     if secret and token:
@@ -30,6 +32,7 @@ def main() -> None:
             rasa_url=f"http://127.0.0.1:{args.rasa_port}",
             rasa_token=token,
             orders_db=str(settings.orders_db()),
+            conversations_db=str(settings.conversations_db()),
         )
     app_settings = Settings(rasa_port=args.rasa_port, orders_db=settings.orders_db(), agent=agent)
     web.run_app(create_app(app_settings), host=args.host, port=args.port, print=lambda *_: None)

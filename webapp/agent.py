@@ -16,12 +16,15 @@ import hmac
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Any, Dict, List
+from datetime import datetime, timezone
+from typing import Any, Dict, List, Optional
 from urllib.parse import quote
 
 import aiohttp
 from aiohttp import web
 
+from mall.conversations import ConversationLog
+from mall.privacy import mask_phones_in_text
 from mall.store import OrderStore
 from mall.transcripts import conversation_lines
 
@@ -37,6 +40,7 @@ class AgentSettings:
     rasa_url: str
     rasa_token: str
     orders_db: str
+    conversations_db: Optional[str] = None  # where the Rasa server records who is connected
 
 
 class RasaAPI:
@@ -86,6 +90,7 @@ class RasaAPI:
 AGENT_SETTINGS = web.AppKey("agent_settings", AgentSettings)
 SESSION_KEY = web.AppKey("agent_session_key", bytes)
 STORE = web.AppKey("store", OrderStore)
+CONVERSATIONS = web.AppKey("conversations", ConversationLog)
 RASA = web.AppKey("rasa", RasaAPI)
 
 
@@ -108,9 +113,36 @@ async def require_agent(request: web.Request, handler):
     return await handler(request)
 
 
+def _customer_presence(request: web.Request, ticket: Dict[str, Any]) -> Dict[str, Any]:
+    """Whether the customer's widget is connected now, and since when it is not."""
+    conversations = request.app.get(CONVERSATIONS)
+    if conversations is None:
+        return {"customer_online": None, "customer_left_at": None}
+    presence = conversations.presence(ticket["sender_id"])
+    left_at = None
+    if presence.left_at is not None and not presence.online:
+        left_at = datetime.fromtimestamp(presence.left_at, timezone.utc).isoformat(timespec="seconds")
+    return {"customer_online": presence.online, "customer_left_at": left_at}
+
+
+def _shown(request: web.Request, ticket: Dict[str, Any]) -> Dict[str, Any]:
+    return {**_public(ticket), **_customer_presence(request, ticket)}
+
+
 def _public(ticket: Dict[str, Any]) -> Dict[str, Any]:
     """What the console shows of a ticket (no transcript blob, no sender internals)."""
-    keys = ("ticket_id", "order_id", "reason", "status", "language", "requested_method", "created_at", "closed_at")
+    keys = (
+        "ticket_id",
+        "order_id",  # proved by the customer
+        "claimed_order_id",  # given, not proved
+        "reason",
+        "status",
+        "language",
+        "requested_method",
+        "created_at",
+        "closed_at",
+        "agent_joined_at",
+    )
     return {key: ticket.get(key) for key in keys}
 
 
@@ -145,7 +177,7 @@ async def me(request: web.Request) -> web.Response:
 
 async def list_tickets(request: web.Request) -> web.Response:
     store = request.app[STORE]
-    return web.json_response({"tickets": [_public(t) for t in store.tickets(status="open")]})
+    return web.json_response({"tickets": [_shown(request, t) for t in store.tickets(status="open")]})
 
 
 def _ticket_or_404(request: web.Request) -> Dict[str, Any]:
@@ -159,7 +191,7 @@ async def show_ticket(request: web.Request) -> web.Response:
     ticket = _ticket_or_404(request)
     events = await request.app[RASA].events(ticket["sender_id"])
     # The live conversation (the ticket keeps its own snapshot from the handoff).
-    return web.json_response({"ticket": _public(ticket), "messages": conversation_lines(events)})
+    return web.json_response({"ticket": _shown(request, ticket), "messages": conversation_lines(events)})
 
 
 async def reply(request: web.Request) -> web.Response:
@@ -169,7 +201,8 @@ async def reply(request: web.Request) -> web.Response:
     text = str((await request.json()).get("text", "")).strip()
     if not text or len(text) > 2000:
         raise web.HTTPBadRequest(text="a reply needs 1 to 2000 characters")
-    await request.app[RASA].say_as_agent(ticket["sender_id"], text)
+    await request.app[RASA].say_as_agent(ticket["sender_id"], mask_phones_in_text(text))
+    request.app[STORE].mark_agent_joined(ticket["ticket_id"])  # the assistant keeps quiet from now on
     return web.json_response({"ok": True})
 
 
@@ -193,6 +226,8 @@ def add_agent_console(app: web.Application, settings: AgentSettings) -> None:
     app[AGENT_SETTINGS] = settings
     app[SESSION_KEY] = hashlib.sha256(settings.secret.encode() + secrets.token_bytes(32)).digest()
     app[STORE] = OrderStore(settings.orders_db)
+    if settings.conversations_db:
+        app[CONVERSATIONS] = ConversationLog(settings.conversations_db)
     app.middlewares.append(require_agent)
 
     async def open_rasa_client(app: web.Application):
@@ -201,6 +236,8 @@ def add_agent_console(app: web.Application, settings: AgentSettings) -> None:
         yield
         await session.close()
         app[STORE].close()
+        if CONVERSATIONS in app:
+            app[CONVERSATIONS].close()
 
     app.cleanup_ctx.append(open_rasa_client)
     app.router.add_post("/agent/login", login)

@@ -15,6 +15,23 @@
 
   function $(id) { return document.getElementById(id); }
 
+  // Whether the customer's chat is open now (null: not known to this console).
+  function presenceLabel(ticket) {
+    if (ticket.customer_online === true) return "● 在线 · online";
+    if (ticket.customer_online === false) {
+      var since = ticket.customer_left_at ? " " + ticket.customer_left_at.slice(11, 16) + " UTC" : "";
+      return "○ 离线 · offline" + since + "（回来后会看到您的回复 · sees your replies on return）";
+    }
+    return "";
+  }
+
+  // The order the customer proved is theirs, or one they only mentioned (marked unverified).
+  function orderLabel(ticket, prefix) {
+    if (ticket.order_id) return " · " + prefix + ticket.order_id;
+    if (ticket.claimed_order_id) return " · " + prefix + ticket.claimed_order_id + "（未验证 · unverified）";
+    return "";
+  }
+
   function api(path, options) {
     options = options || {};
     options.credentials = "same-origin";
@@ -53,8 +70,9 @@
         var item = element("li", "ticket" + (selected === ticket.ticket_id ? " selected" : ""));
         item.dataset.ticket = ticket.ticket_id;
         item.appendChild(element("div", "id", ticket.ticket_id));
-        item.appendChild(element("div", "meta", (REASONS[ticket.reason] || ticket.reason) +
-          (ticket.order_id ? " · " + ticket.order_id : "")));
+        item.appendChild(element("div", "meta", (REASONS[ticket.reason] || ticket.reason) + orderLabel(ticket, "")));
+        item.appendChild(element("div", "presence " + (ticket.customer_online ? "online" : "offline"),
+          presenceLabel(ticket)));
         item.appendChild(element("div", "meta", ticket.created_at.replace("T", " ").slice(0, 19) +
           " · " + (ticket.language === "en" ? "English" : "中文") +
           (ticket.requested_method ? " · → " + methodLabel(ticket.requested_method) : "")));
@@ -77,7 +95,9 @@
       var ticket = body.ticket;
       $("ticket-head").classList.remove("muted");
       $("ticket-head").textContent = ticket.ticket_id + " · " + (REASONS[ticket.reason] || ticket.reason) +
-        (ticket.order_id ? " · 订单 Order " + ticket.order_id : "");
+        orderLabel(ticket, "订单 Order ");
+      $("presence").textContent = presenceLabel(ticket);
+      $("presence").className = "presence " + (ticket.customer_online ? "online" : "offline");
       var list = $("messages");
       var atBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 10;
       list.textContent = "";

@@ -15,7 +15,10 @@
       footer: "示例页面 · 客服热线 {hotline}",
       orderNo: "订单号", placed: "下单时间", pay: "去支付", details: "订单详情",
       chatTitle: "支付助手", chatSubtitle: "分期付款 · 更换支付方式",
-      chatHint: "输入您的问题…", connecting: "正在连接…",
+      chatHint: "输入您的问题…",
+      // Shown by the widget whenever it is not connected (also while the assistant is
+      // restarting): the conversation so far stays on screen.
+      connecting: "正在连接支付助手…连不上的话，请拨打客服热线 {hotline}",
     },
     en: {
       pageTitle: "My Orders - Xiaomi Mall", brand: "Xiaomi Mall", navHome: "Home", navOrders: "My Orders",
@@ -25,7 +28,8 @@
       footer: "Demo page · Hotline {hotline}",
       orderNo: "Order", placed: "Placed", pay: "Pay now", details: "Details",
       chatTitle: "Payment assistant", chatSubtitle: "Installments · payment methods",
-      chatHint: "Type your question…", connecting: "Connecting…",
+      chatHint: "Type your question…",
+      connecting: "Connecting to the assistant… If it can't connect, call our hotline {hotline}",
     },
   };
 
@@ -92,7 +96,14 @@
       title: t.chatTitle,
       subtitle: t.chatSubtitle,
       inputTextFieldHint: t.chatHint,
-      connectingText: t.connecting,
+      connectingText: t.connecting.replace("{hotline}", MALL.hotline),
+      // rasa-webchat hides itself, history and all, while it is not connected.
+      hideWhenNotConnected: false,
+      onSocketEvent: {
+        connect: function () { document.body.dataset.chat = "connected"; },
+        disconnect: function () { document.body.dataset.chat = "reconnecting"; },
+        connect_error: function () { document.body.dataset.chat = "reconnecting"; },
+      },
       params: { storage: "local" },  // a reload continues the same conversation
       customMessageDelay: function () { return 0; },
       showMessageDate: false,

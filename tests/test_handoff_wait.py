@@ -1,0 +1,79 @@
+"""Waiting for a human agent in the widget's channel: acknowledged, one ticket, typed
+payloads kept for the agent, "never mind" hands back, and quiet once an agent has joined."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+import requests
+
+from mall.store import OrderStore
+from tests.socket_customer import SocketCustomer
+
+pytestmark = pytest.mark.conversation
+QUIET_SECONDS = 3.0
+
+
+async def assert_quiet(customer: SocketCustomer) -> None:
+    customer.received.clear()
+    await asyncio.sleep(QUIET_SECONDS)
+    assert customer.received == []
+
+
+async def handed_off(site) -> tuple:
+    customer = SocketCustomer(site.rasa_url)
+    await customer.connect()
+    await customer.say("我要转人工")
+    ticket_id = re.search(r"HT\d{10}", await customer.wait_for("工单号")).group()
+    customer.received.clear()
+    return customer, ticket_id
+
+
+def test_waiting_customer_is_acknowledged_and_can_change_their_mind(site):
+    store = OrderStore(site.orders_db)
+
+    async def chat():
+        customer, ticket_id = await handed_off(site)
+        try:
+            await customer.say("有人吗？？")
+            assert ticket_id in await customer.wait_for("排在第")
+            await customer.say("/restart")  # typed: kept for the agent, nothing else happens
+            await assert_quiet(customer)
+            await customer.say("我要转人工")
+            assert ticket_id in await customer.wait_for("排在第")
+            assert [t["ticket_id"] for t in store.tickets() if t["sender_id"] == customer.session_id] == [ticket_id]
+            await customer.say("算了，不用了")
+            await customer.wait_for("已经取消转人工")
+            assert store.get_ticket(ticket_id)["status"] == "cancelled"
+            customer.received.clear()
+            await customer.say("分期有手续费吗")
+            await customer.wait_for("手续费")  # the assistant is back
+        finally:
+            await customer.close()
+
+    asyncio.run(chat())
+
+
+def test_once_an_agent_has_joined_the_assistant_keeps_quiet(site):
+    console = requests.Session()
+    console.post(f"{site.web_url}/agent/login", json={"secret": site.agent.secret}).raise_for_status()
+
+    async def chat():
+        customer, ticket_id = await handed_off(site)
+        try:
+            tickets = f"{site.web_url}/agent/api/tickets"
+            console.post(f"{tickets}/{ticket_id}/reply", json={"text": "您好，我是客服小李"}).raise_for_status()
+            await customer.wait_for("客服小李")
+            await customer.say("不用了，谢谢")  # an answer to the agent, not a cancellation
+            await assert_quiet(customer)
+            assert OrderStore(site.orders_db).get_ticket(ticket_id)["status"] == "open"
+            listed = console.get(tickets).json()["tickets"]
+            assert ticket_id in [t["ticket_id"] for t in listed]
+            console.post(f"{tickets}/{ticket_id}/close", json={}).raise_for_status()
+            await customer.wait_for("智能助手回来了")
+        finally:
+            await customer.close()
+
+    asyncio.run(chat())

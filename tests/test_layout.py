@@ -58,7 +58,7 @@ def test_settings_is_the_only_reader_of_the_environment():
     ]
     # The launcher hands its environment on to the servers it starts; the store's fault
     # injection is for the crash tests only.
-    assert sorted(readers) == ["launcher/stack.py", "mall/settings.py", "mall/store.py"]
+    assert sorted(readers) == ["launcher/backing.py", "launcher/stack.py", "mall/settings.py", "mall/store.py"]
 
 
 def test_actions_port_comes_from_endpoints_yml():

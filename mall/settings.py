@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional, Union
 from urllib.parse import urlparse
 
 import yaml
@@ -47,6 +47,12 @@ AGENT_HOURS_ENV = "AGENT_HOURS"  # e.g. "09:00-21:00"; unset: mall.support's hou
 MAX_MESSAGE_CHARS = 1000
 MAX_REQUEST_BYTES = 128 * 1024
 
+# Connections each process keeps to a database (mall.db): the Rasa server, the action server
+# and the web app each use a few at a time; PostgreSQL is started with room for all of them.
+DATABASE_POOL_SIZE = 5
+DATABASE_POOL_OVERFLOW = 10
+DATABASE_CONNECT_TIMEOUT_SECONDS = 5
+
 DEFAULT_ORDERS_DB = VAR / "orders.db"
 DEFAULT_CONVERSATIONS_DB = VAR / "conversations.db"
 DEFAULT_ACTION_TIMEOUT_SECONDS = 10.0
@@ -54,10 +60,16 @@ DEFAULT_ACTION_TIMEOUT_SECONDS = 10.0
 
 @dataclass(frozen=True)
 class Ports:
-    """Loopback ports of the three servers (fixed defaults, SPEC section 5)."""
+    """Loopback ports of the three servers (fixed defaults, SPEC section 5); with `make
+    serve-cluster`, Rasa instance i listens on rasa + i - 1 and the load balancer on web
+    (SPEC section 7), and the rest on ports of the project's own choosing."""
 
     rasa: int = 5005
     web: int = 8080
+    cluster_postgres: int = 5433  # not 5432/6379: a system PostgreSQL or Redis may be there
+    cluster_redis: int = 6380
+    cluster_page: int = 8081  # the page and console, behind the load balancer
+    cluster_rasa_api: int = 8082  # the load balancer's door to Rasa's HTTP API, for the console only
 
 
 PORTS = Ports()
@@ -73,6 +85,16 @@ def orders_db(env: Optional[Mapping[str, str]] = None) -> Path:
 
 def conversations_db(env: Optional[Mapping[str, str]] = None) -> Path:
     return Path(_environ(env).get(CONVERSATIONS_DB_ENV) or DEFAULT_CONVERSATIONS_DB).resolve()
+
+
+def orders_database(env: Optional[Mapping[str, str]] = None) -> Union[str, Path]:
+    """Where the order store is: PostgreSQL when DATABASE_URL is set, else the SQLite file."""
+    return database_url(env) or orders_db(env)
+
+
+def conversations_database(env: Optional[Mapping[str, str]] = None) -> Union[str, Path]:
+    """Where the conversations are: PostgreSQL when DATABASE_URL is set, else the SQLite file."""
+    return database_url(env) or conversations_db(env)
 
 
 def action_timeout_seconds(env: Optional[Mapping[str, str]] = None) -> float:

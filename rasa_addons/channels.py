@@ -13,7 +13,9 @@ Named in credentials.yml by their module path; they keep Rasa's channel names ("
 The socket.io channel also keeps track of which conversations have a widget connected
 (mall.conversations, shared by every Rasa server and read by the agent console). What the
 assistant or an agent said while a conversation had no widget connected (the customer
-closed the tab) is delivered when the customer comes back.
+closed the tab) is delivered when the customer comes back. With REDIS_URL set, what any
+Rasa instance emits reaches the widget on whichever instance it is connected to
+(rasa_addons.socket_queue).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from sanic import Blueprint, Sanic
 
 from mall import settings
 from mall.conversations import ConversationLog
+from rasa_addons.socket_queue import share_rooms
 
 logger = logging.getLogger(__name__)
 
@@ -149,7 +152,7 @@ class SocketIOChannel(SocketIOInput):
 
     def _conversations(self) -> ConversationLog:
         if self._log is None:
-            self._log = ConversationLog(settings.conversations_db())
+            self._log = ConversationLog(settings.conversations_database())
             self._log.forget_sockets([i for i in self._log.instances() if not _alive(i)], time.time())
         return self._log
 
@@ -157,6 +160,9 @@ class SocketIOChannel(SocketIOInput):
         blueprint = super().blueprint(self._door.guard(on_new_message))
         sio = self.sio
         assert sio is not None  # set by Rasa's blueprint()
+        redis_url = settings.redis_url()
+        if redis_url:  # several Rasa instances: emits go through Redis (before any socket connects)
+            share_rooms(sio, redis_url)
         sio.eio.max_http_buffer_size = settings.MAX_REQUEST_BYTES
         sio.eio.handle_request = _ends_without_a_response(sio.eio.handle_request)
         self._door.attach(blueprint)

@@ -174,8 +174,20 @@ def running_postgres(directory: Path, port: Optional[int] = None) -> Iterator[Po
     with background(command, log, dict(os.environ), cwd=directory, stop_signal=POSTGRES_STOP_SIGNAL) as process:
         _wait_for_port(port, process, log)
         server = Postgres(port, socket_dir, process)
+        _wait_until_accepting(server, log)
         _create_database(server)
         yield server
+
+
+def _wait_until_accepting(server: Postgres, log: Path) -> None:
+    """A restarted PostgreSQL listens before it accepts connections ("the database system
+    is starting up" while it replays its log)."""
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    command = [postgres_binary("pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(server.port)]
+    while subprocess.run(command).returncode != 0:
+        if server.process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"PostgreSQL does not accept connections; see {log}")
+        time.sleep(0.1)
 
 
 def _create_database(server: Postgres) -> None:

@@ -5,7 +5,6 @@ Redis and PostgreSQL."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import shutil
 import signal
@@ -15,20 +14,21 @@ import time
 import uuid
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
 import requests
+import sqlalchemy as sa
 
 from launcher.backing import POSTGRES_STOP_SIGNAL, running_postgres, running_redis
 from launcher.cluster import Cluster, ClusterConfig, running_cluster
 from launcher.processes import kill, stop
 from launcher.stack import Assistant
 from mall import demo, support
-from mall.conversations import ConversationLog
+from mall.conversations import ConversationLog, sockets_table
 from mall.store import OrderStore
 from rasa_addons.lock_store import TICKET_SECONDS
-from tests.socket_customer import SocketCustomer
+from tests.browser import Widget
 from tests.support import Chat, chinese, new_orders, require_model
 
 UNPAID, TAIL = "5201121000000001", "1234"
@@ -116,45 +116,37 @@ def test_two_customers_confirming_on_different_instances_make_one_order(cluster,
     assert sum("Done" in reply for reply in replies) == 1, replies
 
 
-def socket_instance(cluster: Cluster, sender_id: str) -> int:
-    """Which Rasa instance holds the conversation's socket (the channel records host:pid)."""
+def newest_socket(cluster: Cluster) -> Tuple[str, int]:
+    """The conversation of the widget that connected last, and the number of the Rasa
+    instance holding its socket (the channel records each socket's server as host:pid)."""
     log = ConversationLog(cluster.backing.postgres.url)
     try:
-        (owner,) = [row for row in log.instances() if _holds(log, row, sender_id)]
+        query = sa.select(sockets_table.c.sender_id, sockets_table.c.instance)
+        row = log.db.first(query.order_by(sockets_table.c.connected_at.desc()).limit(1))
     finally:
         log.close()
-    pid = int(owner.rpartition(":")[2])
-    return next(n for n in (1, 2) if cluster.service(f"rasa-{n}").process.pid == pid)
+    assert row is not None, "no widget connected"
+    pid = int(row["instance"].rpartition(":")[2])
+    return row["sender_id"], next(n for n in (1, 2) if cluster.service(f"rasa-{n}").process.pid == pid)
 
 
-def _holds(log: ConversationLog, instance_id: str, sender_id: str) -> bool:
-    import sqlalchemy as sa
-
-    from mall.conversations import sockets_table
-
-    sockets = sockets_table.c
-    query = sa.select(sa.func.count()).where(sockets.instance == instance_id, sockets.sender_id == sender_id)
-    return bool(log.db.scalar(query))
-
-
-def test_an_agent_reply_through_one_instance_reaches_the_socket_on_the_other(cluster, orders):
-    async def scenario() -> None:
-        customer = SocketCustomer(cluster.url)  # through nginx, sticky
-        await customer.connect(transports=["polling", "websocket"])
-        try:
-            await customer.say("你好")
-            await customer.wait_for("")
-            other = 3 - socket_instance(cluster, customer.session_id)
-            url = f"{cluster.rasa_url(other)}/conversations/{customer.session_id}/tracker/events"
-            params = {"token": TOKEN, "output_channel": "socketio", "execute_side_effects": "true"}
-            event: Dict[str, Any] = {"event": "bot", "text": "您好，我是客服小王", "metadata": {"from_agent": True}}
-            response = await asyncio.to_thread(requests.post, url, params=params, json=event, timeout=30)
-            response.raise_for_status()
-            await customer.wait_for("客服小王", timeout=10)
-        finally:
-            await customer.close()
-
-    asyncio.run(scenario())
+@pytest.mark.browser
+def test_an_agent_reply_through_one_instance_reaches_the_widget_on_the_other(cluster, orders, new_page):
+    customer = Widget(new_page())
+    customer.load(cluster.url)  # the page, and the widget's socket, through nginx
+    customer.open()
+    customer.wait_for_bot("支付助手")
+    sender_id, holder = newest_socket(cluster)
+    other = 3 - holder
+    event: Dict[str, Any] = {"event": "bot", "text": "您好，我是客服小王", "metadata": {"from_agent": True}}
+    response = requests.post(
+        f"{cluster.rasa_url(other)}/conversations/{sender_id}/tracker/events",
+        params={"token": TOKEN, "output_channel": "socketio", "execute_side_effects": "true"},
+        json=event,
+        timeout=30,
+    )
+    response.raise_for_status()
+    customer.wait_for_bot("客服小王")
 
 
 @pytest.mark.parametrize("service", ["redis", "postgres"])

@@ -47,6 +47,7 @@ class ClusterConfig:
     state: Path  # PostgreSQL's data, nginx's files
     logs: Path
     run_dir: Path  # pid files
+    model: Path = settings.MODEL
     extra_env: Dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -69,7 +70,9 @@ class ClusterConfig:
         )
 
     @classmethod
-    def on_free_ports(cls, workdir: Path, instances: int, rasa_token: str, agent_secret: str) -> ClusterConfig:
+    def on_free_ports(
+        cls, workdir: Path, instances: int, rasa_token: str, agent_secret: str, model: Path = settings.MODEL
+    ) -> ClusterConfig:
         return cls(
             instances=instances,
             rasa_ports=[free_port() for _ in range(instances)],
@@ -84,6 +87,7 @@ class ClusterConfig:
             state=workdir / "state",
             logs=workdir / "log",
             run_dir=workdir / "run",
+            model=model,
         )
 
     @property
@@ -206,7 +210,7 @@ def cluster_services(config: ClusterConfig, database_url: str, redis_url: str) -
         services.append(
             Service(
                 f"rasa-{number}",
-                stack.rasa_command(port, endpoints=endpoints, extra_args=rasa_args),
+                stack.rasa_command(port, endpoints=endpoints, model=config.model, extra_args=rasa_args),
                 config.logs / f"rasa-{number}.log",
                 env,
                 f"http://127.0.0.1:{port}/",

@@ -72,9 +72,9 @@ def measure(workdir: Path, big: int, samples: int) -> dict:
     add_generated_orders(large, big)
     generated_in = time.perf_counter() - started
     result = {
-        "demo": {"orders": demo.db["orders"].count, **lookup_latencies(demo, samples).summary()},
+        "demo": {"orders": demo.count_orders(), **lookup_latencies(demo, samples).summary()},
         "large": {
-            "orders": large.db["orders"].count,
+            "orders": large.count_orders(),
             **lookup_latencies(large, samples).summary(),
             "generated_seconds": generated_in,
             "file_mb": (workdir / "large.db").stat().st_size / 1024**2,

@@ -2,6 +2,7 @@
 
     python scripts/nlu_compare.py                    every candidate in scripts/nlu_candidates/
     python scripts/nlu_compare.py --only NAME ...    some of them (the report is still written)
+    python scripts/nlu_compare.py --report           the report again from the last run's figures
 
 Each candidate config is trained with `rasa train nlu` on data/nlu (curated data plus the real
 customers' training split; never on tests/nlu/) in a fresh process with an empty cache, then a
@@ -20,6 +21,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -143,8 +145,11 @@ def load_candidates(only: Sequence[str]) -> List[Candidate]:
 
 def run_candidate(candidate: Candidate, workdir: Path) -> None:
     workdir = workdir / candidate.name
+    workdir.mkdir()
+    config = workdir / "config.yml"  # a copy: rasa train writes an assistant_id into the file it reads
+    shutil.copy(candidate.config, config)
     env = {**os.environ, "RASA_CACHE_DIRECTORY": str(workdir / "cache"), "PYTHONPATH": str(ROOT)}
-    command = [str(RASA), "train", "nlu", "--config", str(candidate.config), "--nlu", "data/nlu"]
+    command = [str(RASA), "train", "nlu", "--config", str(config), "--nlu", "data/nlu"]
     command += ["--out", str(workdir), "--fixed-model-name", candidate.name]
     start = time.perf_counter()
     subprocess.run(command, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -213,6 +218,19 @@ def scores(candidate: Candidate) -> Dict[str, float]:
         "load_seconds": candidate.measured["load_seconds"],
         "model_mb": candidate.model_bytes / 1e6,
     }
+
+
+def saved_figures(candidate: Candidate) -> Dict[str, float]:
+    return {"training_seconds": candidate.training_seconds, "model_bytes": candidate.model_bytes}
+
+
+def from_last_run(candidates: Sequence[Candidate]) -> List[Candidate]:
+    saved = json.loads(RAW.read_text())
+    for candidate in candidates:
+        figures = saved[candidate.name]
+        candidate.training_seconds, candidate.model_bytes = figures["training_seconds"], figures["model_bytes"]
+        candidate.measured = figures
+    return [candidate for candidate in candidates if candidate.name in saved]
 
 
 def met(name: str, value: float) -> bool:
@@ -326,6 +344,11 @@ def write_report(candidates: Sequence[Candidate]) -> None:
         *comparison_table(candidates, chosen),
         "",
         *[f"- **{c.name}** (`{c.config.relative_to(ROOT)}`): {c.description}" for c in candidates],
+        "",
+        "The settings of each candidate (C, temperature, word pairs, epochs) were chosen by cross-validation",
+        "on the training data, the real training split above all; the held-out sets were not used to tune",
+        "them and are the final measure. The FallbackClassifier threshold of config.yml is chosen by",
+        "`make tune-fallback` on a split of the training data (docs/FALLBACK.md).",
     ]
     if chosen:
         real = chosen.measured["real"]
@@ -356,19 +379,23 @@ def write_report(candidates: Sequence[Candidate]) -> None:
 def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="*", default=[])
+    parser.add_argument("--report", action="store_true", help="rewrite docs/NLU.md from the last run's figures")
     parser.add_argument("--measure", nargs=2, metavar=("MODEL", "OUTPUT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
         measure(Path(args.measure[0]), Path(args.measure[1]))
         return 0
     candidates = load_candidates(args.only)
+    if args.report:
+        write_report(from_last_run(candidates))
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         for candidate in candidates:
             print(f"{candidate.name}: training and measuring", flush=True)
             run_candidate(candidate, Path(tmp))
             print("  " + ", ".join(f"{k} {v:.3f}" for k, v in scores(candidate).items()), flush=True)
     RAW.parent.mkdir(parents=True, exist_ok=True)
-    RAW.write_text(json.dumps({c.name: {**scores(c), **c.measured} for c in candidates}, ensure_ascii=False))
+    RAW.write_text(json.dumps({c.name: {**c.measured, **saved_figures(c)} for c in candidates}, ensure_ascii=False))
     write_report(candidates)
     print(f"wrote {REPORT.relative_to(ROOT)}")
     return 0

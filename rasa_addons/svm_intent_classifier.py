@@ -1,10 +1,12 @@
-"""A linear SVM intent classifier on L2-normalised n-gram counts, stored as plain arrays.
+"""A linear SVM intent classifier on L2-normalised n-gram features, stored as plain arrays.
 
 Chosen over the logistic regression by measurement (docs/NLU.md): on the same word and
 character n-gram features it was more accurate on real customers' messages, sent fewer
 out-of-scope questions into the order flow, and trains in about a second instead of tens.
-Two differences matter, not the loss alone:
+Three differences matter, not the loss alone:
 - rows are L2-normalised, so a long message does not outvote a short one by its length;
+- with `binary`, an n-gram counts once however often it occurs ("分期分期分期" is "分期"):
+  in cross-validation on the real training split, 0.941 against 0.935 with counts;
 - classes keep their natural weight. Rasa's LogisticRegressionClassifier hard-codes
   class_weight="balanced", which shrinks the many out_of_scope examples to the weight of a
   small intent, so near-domain questions ("cancel my order") drifted into the order intents.
@@ -50,7 +52,12 @@ class LinearSVMIntentClassifier(ArrayLogisticRegressionClassifier):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {**ArrayLogisticRegressionClassifier.get_default_config(), "C": 4.0, "temperature": 0.1}
+        return {
+            **ArrayLogisticRegressionClassifier.get_default_config(),
+            "C": 4.0,
+            "temperature": 0.2,
+            "binary": True,
+        }
 
     def __init__(self, config: Dict[Text, Any], name: Text, model_storage: ModelStorage, resource: Resource) -> None:
         super().__init__(config, name, model_storage, resource)
@@ -63,4 +70,7 @@ class LinearSVMIntentClassifier(ArrayLogisticRegressionClassifier):
         return source_fingerprint(cls) + source_fingerprint(ArrayLogisticRegressionClassifier)
 
     def _create_X(self, messages: List[Message]) -> csr_matrix:
-        return normalize(super()._create_X(messages))
+        features = super()._create_X(messages).astype(float)
+        if self.config["binary"]:
+            features.data[:] = 1.0
+        return normalize(features)

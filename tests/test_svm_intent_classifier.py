@@ -5,6 +5,8 @@ import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE
+from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from scipy.sparse import csr_matrix
 
@@ -48,3 +50,13 @@ def test_a_message_without_features_is_not_understood(tmp_path):
     classifier = LinearSVMIntentClassifier.create({}, LocalModelStorage(tmp_path), Resource("c"), _context())
     (message,) = classifier.process([Message(data={"text": ""})])
     assert message.get("intent") == {"name": None, "confidence": 0.0}
+
+
+def test_binary_features_count_an_ngram_once(tmp_path):
+    storage = LocalModelStorage(tmp_path)
+    counted = LinearSVMIntentClassifier.create({"binary": False}, storage, Resource("a"), _context())
+    binary = LinearSVMIntentClassifier.create({}, storage, Resource("b"), _context())
+    message = Message(data={"text": "分期分期"})
+    message.add_features(Features(csr_matrix([[3.0, 1.0]]), FEATURE_TYPE_SENTENCE, "text", "featurizer"))
+    np.testing.assert_allclose(binary._create_X([message]).toarray(), [[2**-0.5, 2**-0.5]])
+    np.testing.assert_allclose(counted._create_X([message]).toarray(), [[3 / 10**0.5, 1 / 10**0.5]])

@@ -1,7 +1,7 @@
 """Compares candidate NLU pipelines by measurement and writes docs/NLU.md (make eval).
 
     python scripts/nlu_compare.py                    every candidate in scripts/nlu_candidates/
-    python scripts/nlu_compare.py --only NAME ...    some of them (the report is still written)
+    python scripts/nlu_compare.py --only NAME ...    re-measure some; the others keep their last figures
     python scripts/nlu_compare.py --report           the report again from the last run's figures
 
 Each candidate config is trained with `rasa train nlu` on data/nlu (curated data plus the real
@@ -211,6 +211,7 @@ def scores(candidate: Candidate) -> Dict[str, float]:
         "real_top_accuracy": top_accuracy(real),
         "real_oos_to_order_flow": oos_to_order_flow(real)[0],
         "curated_accuracy": accuracy(curated),
+        "curated_top_accuracy": top_accuracy(curated),
         "entity_f1": entity_f1(curated),
         "training_seconds": candidate.training_seconds,
         "p50_ms": statistics.median(latencies),
@@ -252,9 +253,9 @@ def chosen_candidate(candidates: Sequence[Candidate]) -> Optional[Candidate]:
 
 def comparison_table(candidates: Sequence[Candidate], chosen: Optional[Candidate]) -> List[str]:
     lines = [
-        "| candidate | real acc. | real acc., no fallback | real OOS → order flow | curated acc. | entity F1 | "
-        "training | parse p50 / p95 | model load | model size |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| candidate | real acc. | real acc., no fallback | real OOS → order flow | curated acc. | "
+        "curated, no fallback | entity F1 | training | parse p50 / p95 | model load | model size |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for candidate in candidates:
         s = scores(candidate)
@@ -263,7 +264,8 @@ def comparison_table(candidates: Sequence[Candidate], chosen: Optional[Candidate
         lines.append(
             f"| {name} | {s['real_accuracy']:.3f} | {s['real_top_accuracy']:.3f} | "
             f"{s['real_oos_to_order_flow']:.3f} ({misrouted}/{total}) | "
-            f"{s['curated_accuracy']:.3f} | {s['entity_f1']:.3f} | {s['training_seconds']:.0f} s | "
+            f"{s['curated_accuracy']:.3f} | {s['curated_top_accuracy']:.3f} | {s['entity_f1']:.3f} | "
+            f"{s['training_seconds']:.0f} s | "
             f"{s['p50_ms']:.1f} / {s['p95_ms']:.1f} ms | {s['load_seconds']:.1f} s | {s['model_mb']:.1f} MB |"
         )
     return lines
@@ -394,9 +396,11 @@ def main(argv: Sequence[str]) -> int:
             print(f"{candidate.name}: training and measuring", flush=True)
             run_candidate(candidate, Path(tmp))
             print("  " + ", ".join(f"{k} {v:.3f}" for k, v in scores(candidate).items()), flush=True)
+    figures = json.loads(RAW.read_text()) if args.only and RAW.exists() else {}  # --only re-measures those
+    figures.update({c.name: {**c.measured, **saved_figures(c)} for c in candidates})
     RAW.parent.mkdir(parents=True, exist_ok=True)
-    RAW.write_text(json.dumps({c.name: {**c.measured, **saved_figures(c)} for c in candidates}, ensure_ascii=False))
-    write_report(candidates)
+    RAW.write_text(json.dumps(figures, ensure_ascii=False))
+    write_report(from_last_run(load_candidates([])))
     print(f"wrote {REPORT.relative_to(ROOT)}")
     return 0
 

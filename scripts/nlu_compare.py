@@ -227,11 +227,12 @@ def saved_figures(candidate: Candidate) -> Dict[str, float]:
 
 def from_last_run(candidates: Sequence[Candidate]) -> List[Candidate]:
     saved = json.loads(RAW.read_text())
+    candidates = [candidate for candidate in candidates if candidate.name in saved]
     for candidate in candidates:
         figures = saved[candidate.name]
         candidate.training_seconds, candidate.model_bytes = figures["training_seconds"], figures["model_bytes"]
         candidate.measured = figures
-    return [candidate for candidate in candidates if candidate.name in saved]
+    return candidates
 
 
 def met(name: str, value: float) -> bool:

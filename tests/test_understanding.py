@@ -176,4 +176,6 @@ def test_misses_are_kept_for_review(assistant, orders):
     chat.say("那个东西怎么弄来着 之前打过13800001234那个号也没人说清楚 到底咋回事")
     misses = orders.nlu_misses()[before:]
     assert [miss["text"] for miss in misses] == ["那个东西怎么弄来着 之前打过138****1234那个号也没人说清楚 到底咋回事"]
-    assert misses[0]["guesses"] and "- 那个东西怎么弄来着 之前打过138****1234那个号也没人说清楚 到底咋回事" in review.report(misses)
+    assert misses[0][
+        "guesses"
+    ] and "- 那个东西怎么弄来着 之前打过138****1234那个号也没人说清楚 到底咋回事" in review.report(misses)

@@ -29,7 +29,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Deque, Dict, List, Optional
+from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 from urllib.parse import quote
 
 import aiohttp
@@ -135,7 +135,8 @@ class AgentSessions:
     def _key(token: str) -> str:
         return hashlib.sha256(token.encode()).hexdigest()
 
-    def start(self) -> tuple:
+    def start(self) -> Tuple[str, str]:
+        """A new session: its cookie token and its CSRF token."""
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         self._sessions[self._key(token)] = _Session(self._clock() + SESSION_SECONDS, csrf)
         return token, csrf

@@ -13,7 +13,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 MIGRATIONS = Migrations("mall.orders")
-TABLES = ("orders", "handoff_tickets", "verification_failures", "order_audit", "nlu_misses")
+TABLES = ("orders", "handoff_tickets", "verification_failures", "order_audit", "nlu_misses", "customers")
 
 
 @MIGRATIONS()
@@ -100,3 +100,21 @@ def nlu_misses(db: Database) -> None:
         not_null={"text", "kind", "created_at"},
     )
     db.table("nlu_misses").create_index(["created_at"])
+
+
+@MIGRATIONS()
+def customers_and_guessing_limits(db: Database) -> None:
+    """The mall's customer accounts (a customer owns the orders placed with their phone),
+    and who guessed: a failed ownership check records a pseudonym of the client's network
+    address (mall.store's limits)."""
+    db.table("customers").create(
+        {"customer_id": str, "phone": str, "name_zh": str, "name_en": str},
+        pk="customer_id",
+        not_null={"phone"},
+    )
+    db.table("customers").create_index(["phone"], unique=True)
+    failures = db.table("verification_failures")
+    if "client" not in failures.columns_dict:
+        failures.add_column("client", str)
+    failures.create_index(["sender_id", "created_at"], if_not_exists=True)
+    failures.create_index(["client", "created_at"], if_not_exists=True)

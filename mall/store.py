@@ -23,7 +23,7 @@ from typing import Any, Callable, ContextManager, Dict, Iterable, List, Optional
 
 import sqlite_utils
 
-from mall.catalog import CANCELLED, UNPAID, VALID_PLANS, payment_method
+from mall.catalog import CANCELLED, OPEN_STATUSES, UNPAID, VALID_PLANS, payment_method
 from mall.db import SQLiteFile
 from mall.migrations import MIGRATIONS, TABLES
 from mall.privacy import mask_phones_in_text
@@ -32,9 +32,19 @@ from mall.privacy import mask_phones_in_text
 # stops at that point of a write (after touching ORDERS_FAULT_MARKER) so a test can kill it.
 FAULT_STAGE_ENV, FAULT_MARKER_ENV = "ORDERS_FAULT_STAGE", "ORDERS_FAULT_MARKER"
 
-# Guessing protection across conversations: this many wrong phone tails for one order
-# within the window lock self-service for that order (the customer is offered a human).
-LOCK_AFTER_FAILURES = 5
+# Guessing the phone tail (10,000 possibilities) costs the guesser first. Within the window:
+# - a conversation gets TRIES_PER_CONVERSATION failed checks (a wrong tail, or an order
+#   number with no such order: both fail alike), kept here so a typed /restart, which
+#   clears every slot, gives no new ones;
+# - a client (a network address, whatever conversations it opens) gets CLIENT_FAILURE_LIMIT;
+# - only then does an order lock, once failed checks for it came from LOCK_AFTER_CLIENTS
+#   different clients: one guesser, however many conversations it opens, never locks the
+#   owner out, and a signed-in owner (mall.identity) is never asked for the tail at all.
+# At most (LOCK_AFTER_CLIENTS - 1) * CLIENT_FAILURE_LIMIT + 1 guesses reach one order in the
+# window before it locks.
+TRIES_PER_CONVERSATION = 3
+CLIENT_FAILURE_LIMIT = 6
+LOCK_AFTER_CLIENTS = 5
 LOCK_WINDOW = timedelta(hours=1)
 
 
@@ -48,9 +58,9 @@ def _iso(moment: datetime) -> str:
 
 class Verification(str, Enum):
     VERIFIED = "verified"
-    WRONG_PHONE = "wrong_phone"
-    UNKNOWN_ORDER = "unknown_order"
-    LOCKED = "locked"
+    NO_MATCH = "no_match"  # a wrong tail, or no such order: the same answer, or it tells which orders exist
+    LOCKED = "locked"  # too many different clients failed for this order
+    TOO_MANY = "too_many"  # this conversation or this client used up its tries
 
 
 class ReorderOutcome(str, Enum):
@@ -104,6 +114,19 @@ class Order:
 
 
 @dataclass(frozen=True)
+class Customer:
+    """A mall account; it owns the orders placed with its phone number."""
+
+    customer_id: str
+    phone: str
+    name_zh: str
+    name_en: str
+
+    def owns(self, order: Order) -> bool:
+        return hmac.compare_digest(order.phone, self.phone)
+
+
+@dataclass(frozen=True)
 class ReorderResult:
     outcome: ReorderOutcome
     order: Optional[Order] = None  # the order as it is after the call
@@ -127,22 +150,26 @@ class OrderStore:
     def _transaction(self) -> ContextManager[sqlite3.Connection]:
         return self._file.transaction()
 
-    def seed_if_empty(self, orders: Iterable[Dict[str, Any]]) -> bool:
-        """Insert `orders` (`items` as a list) if there are none yet; True if it did.
-        Atomic: of two processes seeding at once, one inserts and the other sees it."""
+    def seed_if_empty(self, orders: Iterable[Dict[str, Any]], customers: Iterable[Dict[str, Any]] = ()) -> bool:
+        """Insert `orders` (`items` as a list) if there are none yet, and `customers` if
+        there are none yet; True if it inserted the orders. Atomic: of two processes seeding
+        at once, one inserts and the other sees it."""
         with self._transaction():
+            if not self.db["customers"].count:
+                self.db.table("customers").insert_all(list(customers))
             if self.db["orders"].count:
                 return False
             self._insert_orders(orders)
         return True
 
-    def replace_all(self, orders: Iterable[Dict[str, Any]]) -> None:
-        """Every table emptied and `orders` inserted, in one transaction: readers see the
-        old data or the new, never a mix."""
+    def replace_all(self, orders: Iterable[Dict[str, Any]], customers: Iterable[Dict[str, Any]] = ()) -> None:
+        """Every table emptied and `orders` and `customers` inserted, in one transaction:
+        readers see the old data or the new, never a mix."""
         with self._transaction():
             for name in TABLES:
                 self.db.execute(f"DELETE FROM [{name}]")
             self._insert_orders(orders)
+            self.db.table("customers").insert_all(list(customers))
 
     def _insert_orders(self, orders: Iterable[Dict[str, Any]]) -> None:
         self.db.table("orders").insert_all([{**order, "items": json.dumps(order["items"])} for order in orders])
@@ -160,6 +187,35 @@ class OrderStore:
             raise LookupError(f"order {order_id} vanished inside its own transaction")
         return order
 
+    def customer(self, customer_id: str) -> Optional[Customer]:
+        rows = list(self.db.query("SELECT * FROM customers WHERE customer_id = ?", [str(customer_id)]))
+        return Customer(**rows[0]) if rows else None
+
+    def customers(self) -> List[Customer]:
+        return [Customer(**row) for row in self.db.query("SELECT * FROM customers ORDER BY customer_id")]
+
+    def orders_of(self, customer: Customer) -> List[Order]:
+        """All the customer's orders, newest first."""
+        rows = self.db.query(
+            "SELECT * FROM orders WHERE phone = ? ORDER BY created_at DESC, order_id", [customer.phone]
+        )
+        return [Order.from_row(row) for row in rows]
+
+    def open_orders(self, customer: Customer) -> List[Order]:
+        """The customer's orders that can still be changed, newest first."""
+        marks = ", ".join("?" for _ in OPEN_STATUSES)
+        rows = self.db.query(
+            f"SELECT * FROM orders WHERE phone = ? AND status IN ({marks}) AND replaced_by IS NULL"
+            " ORDER BY created_at DESC, order_id",
+            [customer.phone, *OPEN_STATUSES],
+        )
+        return [Order.from_row(row) for row in rows]
+
+    def customer_order(self, customer: Customer, order_id: str) -> Optional[Order]:
+        """The order, if it is this customer's (someone else's is as good as none)."""
+        order = self.get_order(order_id)
+        return order if order and customer.owns(order) else None
+
     def recent_failures(self, order_id: str) -> int:
         since = _iso(self._clock() - LOCK_WINDOW)
         return self.db.execute(
@@ -167,24 +223,61 @@ class OrderStore:
             [order_id, since],
         ).fetchone()[0]
 
-    def verify_owner(self, order_id: str, phone_tail: str, sender_id: str, count_failure: bool = True) -> Verification:
-        """Does `phone_tail` match the order's phone? Wrong guesses are recorded per order
-        (unless `count_failure` is off, for a tail carried over from another order)."""
-        order = self.get_order(order_id)
-        if order is None:
-            return Verification.UNKNOWN_ORDER
-        if self.recent_failures(order_id) >= LOCK_AFTER_FAILURES:
-            return Verification.LOCKED
-        if order.belongs_to(phone_tail):
-            return Verification.VERIFIED
-        if not count_failure:
-            return Verification.WRONG_PHONE
+    def tries_left(self, sender_id: str, client: Optional[str] = None) -> int:
+        """Failed checks this conversation may still have (0 also when its client has none left)."""
+        since = _iso(self._clock() - LOCK_WINDOW)
+        mine = self.db.execute(
+            "SELECT COUNT(*) FROM verification_failures WHERE sender_id = ? AND created_at >= ?", [sender_id, since]
+        ).fetchone()[0]
+        if client and self._client_failures(client, since) >= CLIENT_FAILURE_LIMIT:
+            return 0
+        return max(0, TRIES_PER_CONVERSATION - mine)
+
+    def _client_failures(self, client: str, since: str) -> int:
+        return self.db.execute(
+            "SELECT COUNT(*) FROM verification_failures WHERE client = ? AND created_at >= ?", [client, since]
+        ).fetchone()[0]
+
+    def _clients_failed_for(self, order_id: str, since: str) -> int:
+        return self.db.execute(
+            "SELECT COUNT(DISTINCT COALESCE(client, 'conversation:' || sender_id)) FROM verification_failures"
+            " WHERE order_id = ? AND created_at >= ?",
+            [order_id, since],
+        ).fetchone()[0]
+
+    def verify_owner(
+        self,
+        order_id: str,
+        phone_tail: str,
+        sender_id: str,
+        client: Optional[str] = None,
+        count_failure: bool = True,
+    ) -> Verification:
+        """Does `phone_tail` match the phone of order `order_id`? An unknown order fails
+        exactly like a wrong tail. The limits above are checked first, and every failure is
+        recorded, unless `count_failure` is off (a tail carried over from another order this
+        conversation proved: no guess). One transaction: parallel guesses are counted one by
+        one. `client` defaults to the conversation (then each conversation is its own client)."""
+        client = client or f"conversation:{sender_id}"
+        since = _iso(self._clock() - LOCK_WINDOW)
         with self._transaction():
-            self.db.table("verification_failures").insert(
-                {"order_id": order_id, "sender_id": sender_id, "created_at": _iso(self._clock())}
-            )
-            failures = self.recent_failures(order_id)
-        return Verification.LOCKED if failures >= LOCK_AFTER_FAILURES else Verification.WRONG_PHONE
+            if not self.tries_left(sender_id, client):
+                return Verification.TOO_MANY
+            if self._clients_failed_for(str(order_id), since) >= LOCK_AFTER_CLIENTS:
+                return Verification.LOCKED
+            order = self.get_order(order_id)
+            if order is not None and order.belongs_to(phone_tail):
+                return Verification.VERIFIED
+            if count_failure:
+                self.db.table("verification_failures").insert(
+                    {
+                        "order_id": str(order_id),
+                        "sender_id": sender_id,
+                        "client": client,
+                        "created_at": _iso(self._clock()),
+                    }
+                )
+        return Verification.NO_MATCH
 
     def tickets(self, status: Optional[str] = None) -> List[Dict[str, Any]]:
         """Newest first (ticket numbers count up, so they break ties within a second)."""
@@ -206,11 +299,13 @@ class OrderStore:
         new_method: str,
         installments: int,
         conversation_id: str,
+        customer_id: Optional[str] = None,
     ) -> ReorderResult:
         """Cancel an unpaid order and create the same order with a new payment method.
 
-        Re-checks ownership and status inside the transaction. Safe to repeat: once the
-        order has been replaced, every further call returns the existing replacement.
+        Re-checks ownership (the phone tail, or the signed-in `customer_id`) and status
+        inside the transaction. Safe to repeat: once the order has been replaced, every
+        further call returns the existing replacement.
         """
         method = payment_method(new_method)
         if method is None:
@@ -222,7 +317,8 @@ class OrderStore:
             order = self.get_order(order_id)
             if order is None:
                 return ReorderResult(ReorderOutcome.UNKNOWN_ORDER)
-            if not order.belongs_to(phone_tail):
+            customer = self.customer(customer_id) if customer_id else None
+            if not (customer.owns(order) if customer else order.belongs_to(phone_tail)):
                 return ReorderResult(ReorderOutcome.NOT_OWNER)
             if order.replaced_by:
                 return ReorderResult(ReorderOutcome.ALREADY_REPLACED, order, self.get_order(order.replaced_by))

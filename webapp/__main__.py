@@ -1,8 +1,9 @@
 """python -m webapp [--host 127.0.0.1] [--port 8080] [--rasa-port 5005]
 
 The agent console at /agent is on when AGENT_SECRET (agents' sign-in) and RASA_TOKEN
-(Rasa's API token) are set; the page and the console work on the orders database named by
-ORDERS_DB (mall.settings).
+(the key of Rasa's HTTP API) are set; customers can sign in on the page when MALL_SECRET
+is set. The page and the console work on the orders database named by ORDERS_DB
+(mall.settings).
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ def main() -> None:
             orders_db=str(settings.orders_db()),
             conversations_db=str(settings.conversations_db()),
         )
-    app_settings = Settings(rasa_port=args.rasa_port, orders_db=settings.orders_db(), agent=agent)
+    app_settings = Settings(
+        rasa_port=args.rasa_port, orders_db=settings.orders_db(), agent=agent, mall_secret=settings.mall_secret()
+    )
     web.run_app(create_app(app_settings), host=args.host, port=args.port, print=lambda *_: None)
 
 

@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.failures import apologise_on_failure
-from actions.verification import verified_order
+from actions.verification import verification_given_up, verified_order
 from mall.catalog import money, order_status, payment_method, plan_labels
 from mall.outcomes import decide
 from mall.privacy import mask_phone
@@ -49,7 +49,7 @@ class ActionLookupOrder(Action):
     @apologise_on_failure
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
         order = verified_order(tracker)
-        decision = decide(order, tracker.get_slot("order_goal"), bool(tracker.get_slot("verification_failed")))
+        decision = decide(order, tracker.get_slot("order_goal"), order is None and verification_given_up(tracker))
         if decision.response:
             dispatcher.utter_message(response=decision.response, **(describe_order(order) if order else {}))
         return [

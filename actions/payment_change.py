@@ -18,7 +18,7 @@ from actions import latest_message
 from actions.failures import GuardedFormValidation, apologise_on_failure
 from actions.order_lookup import describe_order
 from actions.services import order_store
-from actions.verification import verified_order
+from actions.verification import signed_in_customer, verified_order
 from mall.catalog import (
     PAID_IN_FULL,
     PAYMENT_METHODS,
@@ -282,12 +282,14 @@ class ActionCancelAndReorder(Action):
             dispatcher.utter_message(response="utter_order_not_verified")
             return forget_change_request()
 
+        customer = signed_in_customer(tracker)
         result = order_store().cancel_and_reorder(
             order_id=tracker.get_slot("order_id"),
             phone_tail=tracker.get_slot("phone_tail"),
             new_method=method.code,
             installments=plan,
             conversation_id=tracker.sender_id,
+            customer_id=customer.customer_id if customer else None,
         )
         order, new_order = result.order, result.replacement
         if result.outcome in (ReorderOutcome.REORDERED, ReorderOutcome.ALREADY_REPLACED) and order and new_order:

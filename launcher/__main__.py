@@ -17,7 +17,7 @@ import secrets
 import signal
 import subprocess
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Dict, List, Optional
 
@@ -99,17 +99,24 @@ class ServeConfig:
     orders_db: Path
     conversations_db: Path
     endpoints: Path = settings.ENDPOINTS  # names the action server's port
+    mall_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))  # never printed: nobody types it
     logs: Path = settings.LOGS
     extra_env: Dict[str, str] = field(default_factory=dict)
 
 
 def serve_services(config: ServeConfig) -> List[Service]:
-    """The three servers of `make serve`: action server, Rasa server, page and console."""
+    """The three servers of `make serve`: action server, Rasa server, page and console.
+    MALL_SECRET goes to the page and the Rasa server only, the console's secrets to the
+    page only."""
     env = stack.server_env(config.orders_db, config.conversations_db, config.extra_env)
-    secrets_env = {settings.RASA_TOKEN_ENV: config.rasa_token, settings.AGENT_SECRET_ENV: config.agent_secret}
-    origins = [f"http://localhost:{config.web_port}", f"http://127.0.0.1:{config.web_port}"]
-    # `--auth-token=…`: a token that starts with "-" (token_urlsafe can) is not an option.
-    rasa_args = ["--cors", *origins, "--enable-api", f"--auth-token={config.rasa_token}"]
+    secrets_env = {
+        settings.RASA_TOKEN_ENV: config.rasa_token,
+        settings.AGENT_SECRET_ENV: config.agent_secret,
+        settings.MALL_SECRET_ENV: config.mall_secret,
+    }
+    origins = settings.default_page_origins(config.web_port)
+    rasa_env = {**env, **stack.page_env(origins, config.mall_secret)}
+    rasa_args = ["--cors", *origins, *stack.rasa_api_args(config.rasa_token)]
     return [
         Service(
             "actions",
@@ -124,7 +131,7 @@ def serve_services(config: ServeConfig) -> List[Service]:
             "rasa-1",
             stack.rasa_command(config.rasa_port, endpoints=config.endpoints, extra_args=rasa_args),
             config.logs / "rasa.log",
-            env,
+            rasa_env,
             f"http://127.0.0.1:{config.rasa_port}/",
         ),
         Service(
@@ -147,11 +154,14 @@ def serve() -> int:
         actions_port=actions_port,
         rasa_port=rasa_port,
         web_port=web_port,
-        rasa_token=settings.rasa_token() or secrets.token_urlsafe(24),
+        rasa_token=settings.rasa_token() or secrets.token_urlsafe(32),
         agent_secret=secret or secrets.token_urlsafe(9),
         orders_db=settings.orders_db(),
         conversations_db=settings.conversations_db(),
     )
+    mall_secret = settings.mall_secret()
+    if mall_secret:
+        config = replace(config, mall_secret=mall_secret)
 
     def ready() -> None:
         print(f"Ready: open http://localhost:{web_port} (Ctrl-C stops everything).")
@@ -173,8 +183,11 @@ def serve_cluster(instances: int) -> int:
 
     secret = settings.agent_secret()
     config = ClusterConfig.default(
-        instances, settings.rasa_token() or secrets.token_urlsafe(24), secret or secrets.token_urlsafe(9)
+        instances, settings.rasa_token() or secrets.token_urlsafe(32), secret or secrets.token_urlsafe(9)
     )
+    mall_secret = settings.mall_secret()
+    if mall_secret:
+        config = replace(config, mall_secret=mall_secret)
     ports = [*config.rasa_ports, config.actions_port, config.lb_port, config.web_port, config.api_port]
     _require_free([*ports, config.postgres_port, config.redis_port])
 

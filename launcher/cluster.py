@@ -12,6 +12,7 @@ The tests and the benchmark run the same cluster on free ports (`running_cluster
 
 from __future__ import annotations
 
+import secrets
 import threading
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ class ClusterConfig:
     logs: Path
     run_dir: Path  # pid files
     model: Path = settings.MODEL
+    mall_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))  # signs customer tokens
     extra_env: Dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -196,7 +198,8 @@ def cluster_services(config: ClusterConfig, database_url: str, redis_url: str) -
     )
     config.state.mkdir(parents=True, exist_ok=True)
     endpoints = stack.write_endpoints(config.state, config.actions_port)
-    rasa_args = ["--cors", *config.origins, "--enable-api", f"--auth-token={config.rasa_token}"]
+    rasa_env = {**env, **stack.page_env(config.origins, config.mall_secret)}
+    rasa_args = ["--cors", *config.origins, *stack.rasa_api_args(config.rasa_token)]
     services = [
         Service(
             "actions",
@@ -212,11 +215,16 @@ def cluster_services(config: ClusterConfig, database_url: str, redis_url: str) -
                 f"rasa-{number}",
                 stack.rasa_command(port, endpoints=endpoints, model=config.model, extra_args=rasa_args),
                 config.logs / f"rasa-{number}.log",
-                env,
+                rasa_env,
                 f"http://127.0.0.1:{port}/",
             )
         )
-    web_env = {**env, settings.RASA_TOKEN_ENV: config.rasa_token, settings.AGENT_SECRET_ENV: config.agent_secret}
+    web_env = {
+        **env,
+        settings.RASA_TOKEN_ENV: config.rasa_token,
+        settings.AGENT_SECRET_ENV: config.agent_secret,
+        settings.MALL_SECRET_ENV: config.mall_secret,
+    }
     # The page tells the widget to find socket.io at the load balancer (its own origin).
     web_command = [*stack.web_command(config.web_port, config.lb_port), "--rasa-api-url"]
     web_command.append(f"http://127.0.0.1:{config.api_port}")

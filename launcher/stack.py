@@ -79,13 +79,26 @@ def write_endpoints(workdir: Path, actions_port: int) -> Path:
 
 @dataclass(frozen=True)
 class AgentAccess:
-    """The agent console's sign-in secret and the token of Rasa's HTTP API."""
+    """The agent console's sign-in secret and the key of Rasa's HTTP API."""
 
     secret: str = field(default_factory=lambda: secrets.token_urlsafe(16))
-    rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
     def env(self) -> Dict[str, str]:
         return {settings.AGENT_SECRET_ENV: self.secret, settings.RASA_TOKEN_ENV: self.rasa_token}
+
+
+def rasa_api_args(rasa_token: str) -> List[str]:
+    """Rasa's HTTP API, for the agent console: on, with JWTs in the Authorization header
+    signed with `rasa_token` (Rasa reads `--auth-token` only from the URL's query).
+    `--jwt-secret=…`: a key that starts with "-" (token_urlsafe can) is not an option."""
+    return ["--enable-api", f"--jwt-secret={rasa_token}", "--jwt-method", "HS256"]
+
+
+def page_env(origins: Sequence[str], mall_secret: str) -> Dict[str, str]:
+    """What the Rasa server needs to know of the mall page: its origins (the only ones that
+    may open the chat socket) and the key that signs customer tokens."""
+    return {settings.PAGE_ORIGINS_ENV: ",".join(origins), settings.MALL_SECRET_ENV: mall_secret}
 
 
 @dataclass
@@ -96,6 +109,7 @@ class Assistant:
     workdir: Path
     web_url: Optional[str] = None
     agent: Optional[AgentAccess] = None
+    mall_secret: Optional[str] = None  # with the page: the key of customer tokens
 
     def say(self, sender: str, text: str, metadata: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
         """One customer message through the REST channel; the bot's replies."""
@@ -154,12 +168,19 @@ def running_rasa(
 
 @contextmanager
 def running_web(
-    workdir: Path, rasa_port: int, orders_db: Path, port: Optional[int] = None, agent: Optional[AgentAccess] = None
+    workdir: Path,
+    rasa_port: int,
+    orders_db: Path,
+    port: Optional[int] = None,
+    agent: Optional[AgentAccess] = None,
+    mall_secret: Optional[str] = None,
 ) -> Iterator[str]:
-    """The mall page (webapp) on loopback, with the agent console when `agent` is given."""
+    """The mall page (webapp) on loopback, with the agent console when `agent` is given and
+    the demo sign-in when `mall_secret` is."""
     port = port or free_port()
     log = workdir / "web.log"
-    env = server_env(orders_db, _conversations(workdir), agent.env() if agent else None)
+    extra = {**(agent.env() if agent else {}), **({settings.MALL_SECRET_ENV: mall_secret} if mall_secret else {})}
+    env = server_env(orders_db, _conversations(workdir), extra)
     with background(web_command(port, rasa_port), log, env) as process:
         url = f"http://127.0.0.1:{port}"
         wait_until_up(url, process, log)
@@ -170,22 +191,25 @@ def running_web(
 def running_assistant(
     workdir: Path, orders_db: Optional[Path] = None, with_web: bool = False, agent: Optional[AgentAccess] = None
 ) -> Iterator[Assistant]:
-    """Action server + Rasa server with the trained model (+ the mall page, + the agent
-    console), torn down on exit. With the page, Rasa's CORS admits exactly the page's
-    origin; with the console, Rasa's HTTP API is on and needs the token."""
+    """Action server + Rasa server with the trained model (+ the mall page with the demo
+    sign-in, + the agent console), torn down on exit. With the page, Rasa's CORS and its
+    socket.io admit exactly the page's origin, and both share a new MALL_SECRET; with the
+    console, Rasa's HTTP API is on and needs its key."""
     workdir.mkdir(parents=True, exist_ok=True)
     orders_db = orders_db or workdir / "orders.db"
     actions_port, rasa_port, web_port = free_port(), free_port(), free_port()
-    rasa_args = ["--cors", f"http://127.0.0.1:{web_port}"] if with_web else []
+    origin = f"http://127.0.0.1:{web_port}"
+    rasa_args = ["--cors", origin] if with_web else []
+    mall_secret = secrets.token_urlsafe(32) if with_web else None
+    rasa_env = page_env([origin], mall_secret) if mall_secret else None
     if agent:
-        # `--auth-token=…`: a token that starts with "-" (token_urlsafe can) is not an option.
-        rasa_args += ["--enable-api", f"--auth-token={agent.rasa_token}"]
+        rasa_args += rasa_api_args(agent.rasa_token)
     with ExitStack() as stack:
         actions_url = stack.enter_context(running_actions(workdir, orders_db, actions_port)).url
         rasa_url = stack.enter_context(
-            running_rasa(workdir, actions_port, orders_db, port=rasa_port, extra_args=rasa_args)
+            running_rasa(workdir, actions_port, orders_db, port=rasa_port, extra_args=rasa_args, extra_env=rasa_env)
         )
         web_url = None
         if with_web:
-            web_url = stack.enter_context(running_web(workdir, rasa_port, orders_db, web_port, agent))
-        yield Assistant(rasa_url, actions_url, orders_db, workdir, web_url, agent)
+            web_url = stack.enter_context(running_web(workdir, rasa_port, orders_db, web_port, agent, mall_secret))
+        yield Assistant(rasa_url, actions_url, orders_db, workdir, web_url, agent, mall_secret)

@@ -66,6 +66,8 @@ ORDER_STATUSES: Dict[str, OrderStatus] = {
 }
 UNPAID = "unpaid"
 CANCELLED = "cancelled"
+# Orders a signed-in customer may still want to change: not yet received, cancelled or refunded.
+OPEN_STATUSES = ("unpaid", "paid", "shipped")
 
 
 def order_status(code: str) -> OrderStatus:

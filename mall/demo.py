@@ -1,7 +1,10 @@
 """The demo orders of the product spec (section 4), and the command that loads them.
 
-    python -m mall.demo init    a new (or empty) database gets the demo orders
+    python -m mall.demo init    a new (or empty) database gets the demo orders and customers
     python -m mall.demo reset   every table back to the demo state
+
+The demo customers are the owners of the demo orders, one per phone number: they are who
+one can sign in as on the demo mall page (webapp).
 
 The database is the one named by DATABASE_URL or ORDERS_DB (mall.settings). Opening a store never loads
 demo data: only this command and the action server's first start do (mall.demo.init).
@@ -46,17 +49,26 @@ DEMO_ORDERS: List[Dict[str, Any]] = [
     for order_id, phone, status, method, installments, total, item in _ROWS
 ]
 DEMO_ORDER_IDS = frozenset(order["order_id"] for order in DEMO_ORDERS)
+
+# Names for the owners of the demo orders' phones, in the order the phones first appear.
+_NAMES = [("张伟", "Zhang Wei"), ("李娜", "Li Na"), ("王芳", "Wang Fang"), ("刘洋", "Liu Yang")]
+_PHONES = list(dict.fromkeys(order["phone"] for order in DEMO_ORDERS))
+DEMO_CUSTOMERS: List[Dict[str, Any]] = [
+    {"customer_id": f"customer-{phone[-4:]}", "phone": phone, "name_zh": zh, "name_en": en}
+    for phone, (zh, en) in zip(_PHONES, _NAMES, strict=True)
+]
 # What the demo "My Orders" page lists: one order of each kind the assistant handles.
 SHOWCASE_ORDER_IDS = ("5201121000000001", "5201121000000003", "5201121000000005")
 
 
 def init(store: OrderStore) -> bool:
-    """Load the demo orders into an empty database; True if it was empty."""
-    return store.seed_if_empty(DEMO_ORDERS)
+    """Load the demo orders into an empty database (and the customers into a database that
+    has none yet, one made before there were customers); True if it had no orders."""
+    return store.seed_if_empty(DEMO_ORDERS, DEMO_CUSTOMERS)
 
 
 def reset(store: OrderStore) -> None:
-    store.replace_all(DEMO_ORDERS)
+    store.replace_all(DEMO_ORDERS, DEMO_CUSTOMERS)
 
 
 def main(argv: List[str], path: Optional[Union[str, Path]] = None) -> int:

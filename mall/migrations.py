@@ -64,6 +64,7 @@ verification_failures = sa.Table(
     sa.Column("order_id", sa.Text),
     sa.Column("sender_id", sa.Text),
     sa.Column("created_at", sa.Text),
+    sa.Column("client", sa.Text),  # a pseudonym of the guesser's network address
 )
 order_audit = sa.Table(
     "order_audit",
@@ -86,7 +87,15 @@ nlu_misses = sa.Table(
     sa.Column("language", sa.Text),
     sa.Column("created_at", sa.Text, nullable=False),
 )
-TABLES = ("orders", "handoff_tickets", "verification_failures", "order_audit", "nlu_misses")
+customers = sa.Table(
+    "customers",
+    METADATA,
+    sa.Column("customer_id", sa.Text, primary_key=True),
+    sa.Column("phone", sa.Text, nullable=False),
+    sa.Column("name_zh", sa.Text),
+    sa.Column("name_en", sa.Text),
+)
+TABLES = ("orders", "handoff_tickets", "verification_failures", "order_audit", "nlu_misses", "customers")
 
 # -- building them ------------------------------------------------------------------------
 
@@ -297,3 +306,21 @@ def nlu_misses_table(schema: Schema) -> None:
         not_null={"text", "kind", "created_at"},
     )
     schema.create_index("nlu_misses", ["created_at"])
+
+
+@MIGRATIONS()
+def customers_and_guessing_limits(schema: Schema) -> None:
+    """The mall's customer accounts (a customer owns the orders placed with their phone),
+    and who guessed: a failed ownership check records a pseudonym of the client's network
+    address (mall.store's limits)."""
+    schema.create_table(
+        "customers",
+        {"customer_id": str, "phone": str, "name_zh": str, "name_en": str},
+        pk="customer_id",
+        not_null={"customer_id", "phone"},
+    )
+    schema.create_index("customers", ["phone"], unique=True)
+    if "client" not in schema.columns("verification_failures"):
+        schema.add_column("verification_failures", "client", str)
+    schema.create_index("verification_failures", ["sender_id", "created_at"])
+    schema.create_index("verification_failures", ["client", "created_at"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional, Union
+from typing import Any, Dict, List, Mapping, Optional, Union
 from urllib.parse import urlparse
 
 import yaml
@@ -36,6 +36,12 @@ ACTION_TIMEOUT_ENV = "ACTION_TIMEOUT_SECONDS"
 DATABASE_URL_ENV = "DATABASE_URL"  # PostgreSQL: conversations, orders, tickets (unset: SQLite files)
 REDIS_URL_ENV = "REDIS_URL"  # Redis: conversation locks, the socket.io message queue (unset: in memory)
 AGENT_HOURS_ENV = "AGENT_HOURS"  # e.g. "09:00-21:00"; unset: mall.support's hours
+# The mall's signing key for customer tokens (mall.identity): the web app signs, the Rasa
+# server checks. Nothing else needs it (`make serve` generates one when unset).
+MALL_SECRET_ENV = "MALL_SECRET"
+# The origins of the mall page, the only ones whose browsers may open the chat socket
+# (comma-separated; unset: the page's default origins on PORTS.web).
+PAGE_ORIGINS_ENV = "MALL_PAGE_ORIGINS"
 
 # Limits at the door of the Rasa server (rasa_addons.channels). The cost of a message grows
 # with its length; no real customer message seen so far was longer than 300 characters
@@ -52,6 +58,15 @@ MAX_REQUEST_BYTES = 128 * 1024
 DATABASE_POOL_SIZE = 5
 DATABASE_POOL_OVERFLOW = 10
 DATABASE_CONNECT_TIMEOUT_SECONDS = 5
+
+# A conversation idle this long starts a new session (domain.yml session_config, checked by
+# tests/test_domain.py): whatever was proved with a phone tail has to be proved again, and
+# the page drops its stored copy of the conversation.
+SESSION_IDLE_MINUTES = 30
+# A customer token lives this long (the page fetches a fresh one well before); a sign-in on
+# the mall page lasts CUSTOMER_LOGIN_SECONDS, then the customer is anonymous again.
+CUSTOMER_TOKEN_SECONDS = 10 * 60
+CUSTOMER_LOGIN_SECONDS = 60 * 60
 
 DEFAULT_ORDERS_DB = VAR / "orders.db"
 DEFAULT_CONVERSATIONS_DB = VAR / "conversations.db"
@@ -115,6 +130,19 @@ def rasa_token(env: Optional[Mapping[str, str]] = None) -> Optional[str]:
 
 def agent_secret(env: Optional[Mapping[str, str]] = None) -> Optional[str]:
     return _environ(env).get(AGENT_SECRET_ENV) or None
+
+
+def mall_secret(env: Optional[Mapping[str, str]] = None) -> Optional[str]:
+    return _environ(env).get(MALL_SECRET_ENV) or None
+
+
+def default_page_origins(web_port: int = PORTS.web) -> List[str]:
+    return [f"http://localhost:{web_port}", f"http://127.0.0.1:{web_port}"]
+
+
+def page_origins(env: Optional[Mapping[str, str]] = None) -> List[str]:
+    named = _environ(env).get(PAGE_ORIGINS_ENV) or ""
+    return [origin.strip() for origin in named.split(",") if origin.strip()] or default_page_origins()
 
 
 def agent_hours(env: Optional[Mapping[str, str]] = None) -> Optional[str]:

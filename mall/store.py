@@ -25,9 +25,18 @@ from typing import Any, Callable, ContextManager, Dict, Iterable, List, Mapping,
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from mall.catalog import CANCELLED, UNPAID, VALID_PLANS, payment_method
+from mall.catalog import CANCELLED, OPEN_STATUSES, UNPAID, VALID_PLANS, payment_method
 from mall.db import Database, Location
-from mall.migrations import METADATA, MIGRATIONS, TABLES, handoff_tickets, nlu_misses, order_audit, orders
+from mall.migrations import (
+    METADATA,
+    MIGRATIONS,
+    TABLES,
+    handoff_tickets,
+    nlu_misses,
+    order_audit,
+    orders,
+)
+from mall.migrations import customers as accounts_table
 from mall.migrations import verification_failures as failures
 from mall.privacy import mask_phones_in_text
 
@@ -35,9 +44,19 @@ from mall.privacy import mask_phones_in_text
 # stops at that point of a write (after touching ORDERS_FAULT_MARKER) so a test can kill it.
 FAULT_STAGE_ENV, FAULT_MARKER_ENV = "ORDERS_FAULT_STAGE", "ORDERS_FAULT_MARKER"
 
-# Guessing protection across conversations: this many wrong phone tails for one order
-# within the window lock self-service for that order (the customer is offered a human).
-LOCK_AFTER_FAILURES = 5
+# Guessing the phone tail (10,000 possibilities) costs the guesser first. Within the window:
+# - a conversation gets TRIES_PER_CONVERSATION failed checks (a wrong tail, or an order
+#   number with no such order: both fail alike), kept here so a typed /restart, which
+#   clears every slot, gives no new ones;
+# - a client (a network address, whatever conversations it opens) gets CLIENT_FAILURE_LIMIT;
+# - only then does an order lock, once failed checks for it came from LOCK_AFTER_CLIENTS
+#   different clients: one guesser, however many conversations it opens, never locks the
+#   owner out, and a signed-in owner (mall.identity) is never asked for the tail at all.
+# At most (LOCK_AFTER_CLIENTS - 1) * CLIENT_FAILURE_LIMIT + 1 guesses reach one order in the
+# window before it locks.
+TRIES_PER_CONVERSATION = 3
+CLIENT_FAILURE_LIMIT = 6
+LOCK_AFTER_CLIENTS = 5
 LOCK_WINDOW = timedelta(hours=1)
 
 
@@ -51,9 +70,9 @@ def _iso(moment: datetime) -> str:
 
 class Verification(str, Enum):
     VERIFIED = "verified"
-    WRONG_PHONE = "wrong_phone"
-    UNKNOWN_ORDER = "unknown_order"
-    LOCKED = "locked"
+    NO_MATCH = "no_match"  # a wrong tail, or no such order: the same answer, or it tells which orders exist
+    LOCKED = "locked"  # too many different clients failed for this order
+    TOO_MANY = "too_many"  # this conversation or this client used up its tries
 
 
 class ReorderOutcome(str, Enum):
@@ -107,6 +126,19 @@ class Order:
 
 
 @dataclass(frozen=True)
+class Customer:
+    """A mall account; it owns the orders placed with its phone number."""
+
+    customer_id: str
+    phone: str
+    name_zh: str
+    name_en: str
+
+    def owns(self, order: Order) -> bool:
+        return hmac.compare_digest(order.phone, self.phone)
+
+
+@dataclass(frozen=True)
 class ReorderResult:
     outcome: ReorderOutcome
     order: Optional[Order] = None  # the order as it is after the call
@@ -138,22 +170,31 @@ class OrderStore:
     def _transaction(self, *locks: str) -> ContextManager[Connection]:
         return self.db.transaction(*locks)
 
-    def seed_if_empty(self, orders: Iterable[Dict[str, Any]]) -> bool:
-        """Insert `orders` (`items` as a list) if there are none yet; True if it did.
-        Atomic: of two processes seeding at once, one inserts and the other sees it."""
+    def seed_if_empty(self, orders: Iterable[Dict[str, Any]], accounts: Iterable[Dict[str, Any]] = ()) -> bool:
+        """Insert `orders` (`items` as a list) if there are none yet, and the customer
+        `accounts` if there are none yet; True if it inserted the orders. Atomic: of two
+        processes seeding at once, one inserts and the other sees it."""
         with self._transaction("orders"):
+            if not self.db.scalar(sa.select(sa.func.count()).select_from(accounts_table)):
+                self._insert_customers(accounts)
             if self.count_orders():
                 return False
             self._insert_orders(orders)
         return True
 
-    def replace_all(self, orders: Iterable[Dict[str, Any]]) -> None:
-        """Every table emptied and `orders` inserted, in one transaction: readers see the
-        old data or the new, never a mix."""
+    def replace_all(self, orders: Iterable[Dict[str, Any]], accounts: Iterable[Dict[str, Any]] = ()) -> None:
+        """Every table emptied and `orders` and the customer `accounts` inserted, in one
+        transaction: readers see the old data or the new, never a mix."""
         with self._transaction("orders"):
             for name in TABLES:
                 self.db.execute(METADATA.tables[name].delete())
             self._insert_orders(orders)
+            self._insert_customers(accounts)
+
+    def _insert_customers(self, accounts: Iterable[Dict[str, Any]]) -> None:
+        rows = list(accounts)
+        if rows:
+            self.db.execute(accounts_table.insert(), rows)
 
     def _insert_orders(self, new_orders: Iterable[Dict[str, Any]]) -> None:
         rows = [{**order, "items": json.dumps(order["items"])} for order in new_orders]
@@ -203,28 +244,97 @@ class OrderStore:
             raise LookupError(f"order {order_id} vanished inside its own transaction")
         return order
 
+    def customer(self, customer_id: str) -> Optional[Customer]:
+        row = self.db.first(sa.select(accounts_table).where(accounts_table.c.customer_id == str(customer_id)))
+        return Customer(**row) if row else None
+
+    def customers(self) -> List[Customer]:
+        return [
+            Customer(**row) for row in self.db.rows(sa.select(accounts_table).order_by(accounts_table.c.customer_id))
+        ]
+
+    def orders_of(self, customer: Customer) -> List[Order]:
+        """All the customer's orders, newest first."""
+        query = sa.select(orders).where(orders.c.phone == customer.phone)
+        rows = self.db.rows(query.order_by(orders.c.created_at.desc(), orders.c.order_id))
+        return [Order.from_row(row) for row in rows]
+
+    def open_orders(self, customer: Customer) -> List[Order]:
+        """The customer's orders that can still be changed, newest first."""
+        query = sa.select(orders).where(
+            orders.c.phone == customer.phone,
+            orders.c.status.in_(list(OPEN_STATUSES)),
+            orders.c.replaced_by.is_(None),
+        )
+        rows = self.db.rows(query.order_by(orders.c.created_at.desc(), orders.c.order_id))
+        return [Order.from_row(row) for row in rows]
+
+    def customer_order(self, customer: Customer, order_id: str) -> Optional[Order]:
+        """The order, if it is this customer's (someone else's is as good as none)."""
+        order = self.get_order(order_id)
+        return order if order and customer.owns(order) else None
+
     def recent_failures(self, order_id: str) -> int:
         since = _iso(self._clock() - LOCK_WINDOW)
         return self.db.scalar(_RECENT_FAILURES, {"order_id": order_id, "since": since})
 
-    def verify_owner(self, order_id: str, phone_tail: str, sender_id: str, count_failure: bool = True) -> Verification:
-        """Does `phone_tail` match the order's phone? Wrong guesses are recorded per order
-        (unless `count_failure` is off, for a tail carried over from another order)."""
-        order = self.get_order(order_id)
-        if order is None:
-            return Verification.UNKNOWN_ORDER
-        if self.recent_failures(order_id) >= LOCK_AFTER_FAILURES:
-            return Verification.LOCKED
-        if order.belongs_to(phone_tail):
-            return Verification.VERIFIED
-        if not count_failure:
-            return Verification.WRONG_PHONE
-        with self._transaction():
-            self.db.execute(
-                failures.insert().values(order_id=order_id, sender_id=sender_id, created_at=_iso(self._clock()))
+    def tries_left(self, sender_id: str, client: Optional[str] = None) -> int:
+        """Failed checks this conversation may still have (0 also when its client has none left)."""
+        since = _iso(self._clock() - LOCK_WINDOW)
+        mine = self.db.scalar(
+            sa.select(sa.func.count()).where(failures.c.sender_id == sender_id, failures.c.created_at >= since)
+        )
+        if client and self._client_failures(client, since) >= CLIENT_FAILURE_LIMIT:
+            return 0
+        return max(0, TRIES_PER_CONVERSATION - mine)
+
+    def _client_failures(self, client: str, since: str) -> int:
+        return self.db.scalar(
+            sa.select(sa.func.count()).where(failures.c.client == client, failures.c.created_at >= since)
+        )
+
+    def _clients_failed_for(self, order_id: str, since: str) -> int:
+        guesser = sa.func.coalesce(failures.c.client, sa.literal("conversation:") + failures.c.sender_id)
+        return self.db.scalar(
+            sa.select(sa.func.count(sa.distinct(guesser))).where(
+                failures.c.order_id == order_id, failures.c.created_at >= since
             )
-            recent = self.recent_failures(order_id)
-        return Verification.LOCKED if recent >= LOCK_AFTER_FAILURES else Verification.WRONG_PHONE
+        )
+
+    def verify_owner(
+        self,
+        order_id: str,
+        phone_tail: str,
+        sender_id: str,
+        client: Optional[str] = None,
+        count_failure: bool = True,
+    ) -> Verification:
+        """Does `phone_tail` match the phone of order `order_id`? An unknown order fails
+        exactly like a wrong tail. The limits above are checked first, and every failure is
+        recorded, unless `count_failure` is off (a tail carried over from another order this
+        conversation proved: no guess). One transaction: parallel guesses are counted one by
+        one. `client` defaults to the conversation (then each conversation is its own client)."""
+        client = client or f"conversation:{sender_id}"
+        since = _iso(self._clock() - LOCK_WINDOW)
+        # On PostgreSQL the counts are checked and the failure recorded under locks of the
+        # conversation, the client and the order (there is no row to lock for a count).
+        with self._transaction(
+            f"guesses:conversation:{sender_id}", f"guesses:client:{client}", f"guesses:order:{order_id}"
+        ):
+            if not self.tries_left(sender_id, client):
+                return Verification.TOO_MANY
+            if self._clients_failed_for(str(order_id), since) >= LOCK_AFTER_CLIENTS:
+                return Verification.LOCKED
+            order = self.get_order(order_id)
+            if order is not None and order.belongs_to(phone_tail):
+                return Verification.VERIFIED
+            if count_failure:
+                self.db.execute(
+                    failures.insert().values(
+                        order_id=str(order_id), sender_id=sender_id, client=client, created_at=_iso(self._clock())
+                    )
+                )
+        return Verification.NO_MATCH
 
     def tickets(self, status: Optional[str] = None) -> List[Dict[str, Any]]:
         """Newest first (ticket numbers count up, so they break ties within a second)."""
@@ -247,11 +357,13 @@ class OrderStore:
         new_method: str,
         installments: int,
         conversation_id: str,
+        customer_id: Optional[str] = None,
     ) -> ReorderResult:
         """Cancel an unpaid order and create the same order with a new payment method.
 
-        Re-checks ownership and status inside the transaction. Safe to repeat: once the
-        order has been replaced, every further call returns the existing replacement.
+        Re-checks ownership (the phone tail, or the signed-in `customer_id`) and status
+        inside the transaction. Safe to repeat: once the order has been replaced, every
+        further call returns the existing replacement.
         """
         method = payment_method(new_method)
         if method is None:
@@ -263,7 +375,8 @@ class OrderStore:
             order = self._locked_order(order_id)
             if order is None:
                 return ReorderResult(ReorderOutcome.UNKNOWN_ORDER)
-            if not order.belongs_to(phone_tail):
+            customer = self.customer(customer_id) if customer_id else None
+            if not (customer.owns(order) if customer else order.belongs_to(phone_tail)):
                 return ReorderResult(ReorderOutcome.NOT_OWNER)
             if order.replaced_by:
                 return ReorderResult(ReorderOutcome.ALREADY_REPLACED, order, self.get_order(order.replaced_by))

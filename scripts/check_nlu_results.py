@@ -10,7 +10,9 @@ import json
 import sys
 from pathlib import Path
 
-MIN_INTENT_ACCURACY = 0.94
+# rasa test scores the classifier's first choice (the FallbackClassifier is not applied):
+# 0.983 with the linear SVM (docs/NLU.md), 0.969 with the logistic regression before it.
+MIN_INTENT_ACCURACY = 0.96
 MIN_ENTITY_F1 = 0.93
 # Each extractor is judged on the entities it owns (config.yml, rasa_addons.digit_entities).
 OWNED_ENTITIES = {

@@ -36,6 +36,16 @@ class Widget:
         with self._until_connected():
             self.page.reload()
 
+    def sign_in(self, customer_id: str) -> None:
+        """The page's demo sign-in; the page reloads into a new conversation."""
+        self.page.locator("#customer").select_option(customer_id)
+        with self._until_connected():
+            self.page.locator("#sign-in button[type=submit]").click()
+
+    def sign_out(self) -> None:
+        with self._until_connected():
+            self.page.locator("#sign-out").click()
+
     def open(self) -> None:
         if "rw-chat-open" not in (self.page.locator(".rw-widget-container").get_attribute("class") or ""):
             self.page.locator(".rw-launcher").click()

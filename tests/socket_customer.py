@@ -9,33 +9,65 @@ from typing import Any, Dict, List, Optional
 
 import socketio
 
+from mall.identity import CHAT_COOKIE
+
 TIMEOUT_SECONDS = 30
 
 
 class SocketCustomer:
-    def __init__(self, rasa_url: str, session_id: Optional[str] = None, language: str = "zh") -> None:
+    """`chat_secret` is the browser's chat cookie (mall.identity.CHAT_COOKIE): the same one
+    again is the same browser, so the same conversation; without one the socket gets a
+    conversation nobody can open again. `session_id` is only what the client asks for: the
+    server confirms the conversation it gets, which `session_id` then holds."""
+
+    def __init__(
+        self,
+        rasa_url: str,
+        session_id: Optional[str] = None,
+        language: str = "zh",
+        chat_secret: Optional[str] = None,
+        origin: Optional[str] = None,
+        token: Optional[str] = None,
+    ) -> None:
         self.rasa_url = rasa_url
         self.session_id = session_id or uuid.uuid4().hex
         self.language = language
+        self.chat_secret = chat_secret
+        self.origin = origin
+        self.token = token
         self.client = socketio.AsyncClient(reconnection=False)
         self.received: List[Dict[str, Any]] = []
         self._arrived = asyncio.Event()
         self._confirmed = asyncio.Event()
         self.client.on("bot_uttered", self._on_reply)
-        self.client.on("session_confirm", lambda *_: self._confirmed.set())
+        self.client.on("session_confirm", self._on_confirm)
 
     async def _on_reply(self, data: Dict[str, Any]) -> None:
         self.received.append(data)
         self._arrived.set()
 
+    async def _on_confirm(self, session_id: str) -> None:
+        self.session_id = session_id
+        self._confirmed.set()
+
     async def connect(self, transports: Optional[List[str]] = None) -> None:
-        await self.client.connect(self.rasa_url, socketio_path="socket.io", transports=transports or ["websocket"])
+        headers = {}
+        if self.chat_secret:
+            headers["Cookie"] = f"{CHAT_COOKIE}={self.chat_secret}"
+        if self.origin:
+            headers["Origin"] = self.origin
+        await self.client.connect(
+            self.rasa_url, socketio_path="socket.io", transports=transports or ["websocket"], headers=headers
+        )
         await self.client.emit("session_request", {"session_id": self.session_id})
         await asyncio.wait_for(self._confirmed.wait(), TIMEOUT_SECONDS)
 
     async def say(self, text: str) -> None:
+        custom_data: Dict[str, Any] = {"language": self.language}
+        if self.token:
+            custom_data["token"] = self.token
         await self.client.emit(
-            "user_uttered", {"message": text, "customData": {"language": self.language}, "session_id": self.session_id}
+            "user_uttered", {"message": text, "customData": custom_data, "session_id": self.session_id}
         )
 
     async def wait_for(self, fragment: str, timeout: float = TIMEOUT_SECONDS) -> str:

@@ -4,6 +4,7 @@ trackers and running actions the way the action server does."""
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +21,7 @@ from launcher.backing import Postgres
 from launcher.stack import Assistant
 from mall import demo, settings
 from mall.demo import DEMO_ORDER_IDS
+from mall.identity import Identity, checked_metadata
 from mall.language import message_language
 from mall.migrations import orders as orders_table
 from mall.store import OrderStore
@@ -129,8 +131,19 @@ def user_event(
         "text": text,
         "input_channel": channel,
         "metadata": metadata or {},
-        "parse_data": {"intent": {"name": intent, "confidence": 0.99}, "entities": list(entities), "text": text},
+        # As Rasa's tracker state has it: the latest message's metadata is in its parse data.
+        "parse_data": {
+            "intent": {"name": intent, "confidence": 0.99},
+            "entities": list(entities),
+            "text": text,
+            "metadata": metadata or {},
+        },
     }
+
+
+def signed_in(customer_id: str, seconds: float = 600) -> Dict[str, Any]:
+    """A message's metadata as the socket.io channel leaves it for a good customer token."""
+    return checked_metadata({"language": "zh"}, Identity(customer_id, time.time() + seconds), client="test-client")
 
 
 def entity(name: str, value: Any) -> Dict[str, Any]:
@@ -146,9 +159,11 @@ def tracker(
     latest_action: Optional[str] = None,
     sender: str = "customer-1",
     channel: str = "rest",
+    metadata: Optional[Dict[str, Any]] = None,
 ) -> Tracker:
-    """A tracker whose latest user message is `text`, after the given earlier events."""
-    latest = user_event(text, intent, entities, channel=channel)
+    """A tracker whose latest user message is `text` (with `metadata`, as the channel left
+    it), after the given earlier events."""
+    latest = user_event(text, intent, entities, metadata, channel=channel)
     return Tracker(
         sender_id=sender,
         slots=dict(slots or {}),
@@ -168,10 +183,11 @@ def form_turn(
     text: str = "",
     entities: Iterable[Dict] = (),
     sender: str = "customer-1",
+    metadata: Optional[Dict[str, Any]] = None,
 ) -> Tracker:
     """The tracker a form's validation action receives: the slots Rasa extracted from
     the latest message are the SlotSet events after the form's ActionExecuted."""
-    latest = user_event(text, "inform", entities)
+    latest = user_event(text, "inform", entities, metadata)
     events = [latest, {"event": "action", "name": form}] + [
         {"event": "slot", "name": name, "value": value} for name, value in extracted.items()
     ]

@@ -1,21 +1,25 @@
 """The agent console's HTTP side, against a stand-in for Rasa's HTTP API that refuses
-any call without the token and records what the console asks of it."""
+any call without a JWT signed with the key and records what the console asks of it; and
+the console's defences: sign-in limits, sessions that end, CSRF, security headers."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any, Awaitable, Callable, Dict, List, Set
 
+import jwt
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from mall.store import OrderStore
 from tests.support import demo_store
-from webapp.agent import AgentSettings
+from webapp import agent as console
+from webapp.agent import CSRF_HEADER, AgentSettings
 from webapp.server import Settings, create_app
 
-SECRET, TOKEN = "open-sesame", "rasa-token"
+SECRET, TOKEN = "open-sesame", "rasa-jwt-key-of-at-least-32-characters"
 
 
 class FakeRasa:
@@ -33,7 +37,15 @@ class FakeRasa:
         return app
 
     def _authorised(self, request: web.Request) -> None:
-        if request.query.get("token") != TOKEN:
+        """As Rasa started with --jwt-secret: a Bearer JWT signed with the key, never a
+        token in the URL (where proxies and access logs keep it)."""
+        assert "token" not in request.query
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        try:
+            jwt.decode(token, TOKEN, algorithms=["HS256"])
+        except jwt.PyJWTError as bad:
+            raise web.HTTPUnauthorized() from bad
+        if scheme != "Bearer":
             raise web.HTTPUnauthorized()
         if self.failing:
             raise web.HTTPServiceUnavailable()
@@ -83,9 +95,14 @@ def with_console(tmp_path, scenario: Scenario, agent: bool = True) -> None:
     asyncio.run(main())
 
 
-async def sign_in(client: TestClient) -> None:
+async def sign_in(client: TestClient) -> str:
+    """Signs in; the client then sends the session's CSRF token with every request, as the
+    console's script does."""
     response = await client.post("/agent/login", json={"secret": SECRET})
     assert response.status == 200
+    csrf = (await response.json())["csrf"]
+    client.session.headers[CSRF_HEADER] = csrf
+    return csrf
 
 
 def test_wrong_secret_is_refused_and_the_api_stays_closed(tmp_path):
@@ -195,5 +212,94 @@ def test_console_is_off_without_a_secret(tmp_path):
 def test_pages_are_served(tmp_path, path):
     async def scenario(client, rasa, store):
         assert (await client.get(path)).status == 200
+
+    with_console(tmp_path, scenario)
+
+
+@pytest.mark.parametrize(
+    "body, content_type, status",
+    [
+        ("null", "application/json", 400),
+        ("{bad", "application/json", 400),
+        ("[]", "application/json", 400),
+        ('{"secret": 1}', "application/json", 400),
+        ("secret=open-sesame", "application/x-www-form-urlencoded", 415),
+    ],
+)
+def test_bad_sign_in_bodies_are_refused_not_a_500(tmp_path, body, content_type, status):
+    async def scenario(client, rasa, store):
+        response = await client.post("/agent/login", data=body, headers={"Content-Type": content_type})
+        assert response.status == status
+
+    with_console(tmp_path, scenario)
+
+
+def test_signing_out_ends_the_session_on_the_server(tmp_path):
+    async def scenario(client, rasa, store):
+        await sign_in(client)
+        cookie = client.session.cookie_jar.filter_cookies(client.make_url("/agent/api/tickets"))["agent_session"].value
+        assert (await client.post("/agent/logout", json={})).status == 200
+        client.session.cookie_jar.update_cookies({"agent_session": cookie})  # the old cookie, kept
+        assert (await client.get("/agent/api/tickets")).status == 401
+
+    with_console(tmp_path, scenario)
+
+
+def test_parallel_guesses_wait_in_line_and_then_are_turned_away(tmp_path, monkeypatch):
+    """20 parallel wrong guesses used to take 1.06 s in all."""
+    monkeypatch.setattr(console, "FAILED_LOGIN_DELAY", 0.2)
+
+    async def scenario(client, rasa, store):
+        started = time.monotonic()
+        guesses = [client.post("/agent/login", json={"secret": f"guess-{i}"}) for i in range(20)]
+        statuses = sorted(response.status for response in await asyncio.gather(*guesses))
+        assert statuses.count(401) == console.MAX_WAITING_ATTEMPTS and statuses.count(429) == 12
+        assert time.monotonic() - started >= 0.2 * console.MAX_WAITING_ATTEMPTS  # one after another
+        # This client is locked out now, even with the right secret.
+        response = await client.post("/agent/login", json={"secret": SECRET})
+        assert response.status == 429 and int(response.headers["Retry-After"]) > 60
+
+    with_console(tmp_path, scenario)
+
+
+FOREIGN = "http://127.0.0.1:9999"  # another port of the same host: the same site for SameSite
+
+
+def test_forged_console_posts_from_another_page_change_nothing(tmp_path):
+    """The review's CSRF: a page on another port posts text/plain forms and no-cors fetches
+    with the agent's cookie."""
+
+    async def scenario(client, rasa, store):
+        ticket = store.create_handoff_ticket("widget-5", "customer_request", "en")
+        rasa.paused.add("widget-5")
+        csrf = await sign_in(client)
+        del client.session.headers[CSRF_HEADER]  # another page cannot read it
+        reply, close = f"/agent/api/tickets/{ticket}/reply", f"/agent/api/tickets/{ticket}/close"
+        forged = [
+            (reply, '{"text": "click [here](javascript:alert(1))"}', {"Content-Type": "text/plain", "Origin": FOREIGN}),
+            (close, "x=1", {"Content-Type": "application/x-www-form-urlencoded", "Origin": FOREIGN}),
+            (reply, '{"text": "forged"}', {"Content-Type": "text/plain"}),  # no Origin header at all
+            (reply, '{"text": "forged"}', {"Content-Type": "application/json", "Origin": FOREIGN, CSRF_HEADER: csrf}),
+            (close, "{}", {"Content-Type": "application/json", "Sec-Fetch-Site": "same-site", CSRF_HEADER: csrf}),
+            (close, "{}", {"Content-Type": "application/json", CSRF_HEADER: "wrong"}),
+            (close, "{}", {"Content-Type": "application/json"}),
+        ]
+        for path, body, headers in forged:
+            assert (await client.post(path, data=body, headers=headers)).status in (403, 415), (path, headers)
+        assert rasa.calls == [] and store.get_ticket(ticket)["status"] == "open"
+        own = {"Content-Type": "application/json", "Origin": str(client.make_url("")).rstrip("/"), CSRF_HEADER: csrf}
+        assert (await client.post(close, data="{}", headers=own)).status == 200  # the console itself
+
+    with_console(tmp_path, scenario)
+
+
+@pytest.mark.parametrize("path", ["/", "/agent", "/api/orders"])
+def test_pages_forbid_framing_and_inline_script(tmp_path, path):
+    async def scenario(client, rasa, store):
+        headers = (await client.get(path)).headers
+        policy = headers["Content-Security-Policy"]
+        script = next(part for part in policy.split(";") if part.strip().startswith("script-src"))
+        assert "'unsafe-inline'" not in script and "frame-ancestors 'none'" in policy
+        assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff"
 
     with_console(tmp_path, scenario)

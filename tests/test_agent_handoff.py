@@ -56,6 +56,13 @@ def test_agent_takes_over_and_hands_back(site, new_page):
     agent_page.locator("#send").click()
     customer.wait_for_bot("客服小王")
     agent_page.locator(".message.agent", has_text="客服小王").wait_for(timeout=TIMEOUT_MS)
+    # What an agent writes is shown as written: no link, no image fetched from anywhere.
+    written = "点这里 [help](javascript:alert(1)) ![x](http://127.0.0.1:9/t.png) **好** <b>粗</b> https://example.com"
+    agent_page.locator("#reply-text").fill(written)
+    agent_page.locator("#send").click()
+    assert customer.wait_for_bot("点这里").replace("\u2060", "") == written
+    message = customer_page.locator(".rw-response", has_text="点这里").last
+    assert message.locator("a, img, strong, b").count() == 0
     # Once the agent has joined, the assistant says nothing more.
     before = customer.bot_message_count()
     customer.send("好的，谢谢")

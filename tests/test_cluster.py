@@ -16,6 +16,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
 
+import jwt
 import pytest
 import requests
 import sqlalchemy as sa
@@ -32,7 +33,7 @@ from tests.browser import Widget
 from tests.support import Chat, chinese, new_orders, require_model
 
 UNPAID, TAIL = "5201121000000001", "1234"
-TOKEN, SECRET = "cluster-test-token", "cluster-test-secret"
+TOKEN, SECRET = "cluster-test-jwt-key-of-at-least-32-characters", "cluster-test-secret"
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +142,8 @@ def test_an_agent_reply_through_one_instance_reaches_the_widget_on_the_other(clu
     event: Dict[str, Any] = {"event": "bot", "text": "您好，我是客服小王", "metadata": {"from_agent": True}}
     response = requests.post(
         f"{cluster.rasa_url(other)}/conversations/{sender_id}/tracker/events",
-        params={"token": TOKEN, "output_channel": "socketio", "execute_side_effects": "true"},
+        params={"output_channel": "socketio", "execute_side_effects": "true"},
+        headers={"Authorization": f"Bearer {jwt.encode({'user': {'role': 'admin'}}, TOKEN, algorithm='HS256')}"},
         json=event,
         timeout=30,
     )

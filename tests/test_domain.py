@@ -79,3 +79,11 @@ def test_no_phone_number_placeholder_is_ever_shown_unmasked(domain):
     for name in domain["responses"]:
         for variation in domain["responses"][name]:
             assert "{phone_tail}" not in variation["text"]
+
+
+def test_a_session_ends_after_the_idle_time_of_the_settings(domain):
+    """What a phone tail proved holds for one session only (mall.settings)."""
+    from mall.settings import SESSION_IDLE_MINUTES
+
+    assert domain["session_config"]["session_expiration_time"] == SESSION_IDLE_MINUTES
+    assert domain["session_config"]["carry_over_slots_to_new_session"] is False

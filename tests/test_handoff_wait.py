@@ -11,6 +11,7 @@ import requests
 
 from mall.store import OrderStore
 from tests.socket_customer import SocketCustomer
+from webapp.agent import CSRF_HEADER
 
 pytestmark = pytest.mark.conversation
 QUIET_SECONDS = 3.0
@@ -58,7 +59,9 @@ def test_waiting_customer_is_acknowledged_and_can_change_their_mind(site):
 
 def test_once_an_agent_has_joined_the_assistant_keeps_quiet(site):
     console = requests.Session()
-    console.post(f"{site.web_url}/agent/login", json={"secret": site.agent.secret}).raise_for_status()
+    signed_in = console.post(f"{site.web_url}/agent/login", json={"secret": site.agent.secret})
+    signed_in.raise_for_status()
+    console.headers[CSRF_HEADER] = signed_in.json()["csrf"]  # as the console's script sends it
 
     async def chat():
         customer, ticket_id = await handed_off(site)

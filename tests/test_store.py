@@ -17,8 +17,10 @@ from mall.demo import DEMO_ORDERS
 from mall.migrations import MIGRATIONS
 from mall.migrations import orders as orders_table
 from mall.store import (
-    LOCK_AFTER_FAILURES,
+    CLIENT_FAILURE_LIMIT,
+    LOCK_AFTER_CLIENTS,
     LOCK_WINDOW,
+    TRIES_PER_CONVERSATION,
     OrderStore,
     ReorderOutcome,
     Verification,
@@ -118,33 +120,72 @@ def test_reset_restores_the_demo_state(store):
     "order_id, tail, expected",
     [
         (UNPAID, "1234", Verification.VERIFIED),
-        (UNPAID, "9999", Verification.WRONG_PHONE),
-        (UNPAID, "123", Verification.WRONG_PHONE),
-        (UNPAID, "", Verification.WRONG_PHONE),
-        ("5201121000000099", "1234", Verification.UNKNOWN_ORDER),
-        ("' OR 1=1 --", "1234", Verification.UNKNOWN_ORDER),
+        (UNPAID, "9999", Verification.NO_MATCH),
+        (UNPAID, "123", Verification.NO_MATCH),
+        (UNPAID, "", Verification.NO_MATCH),
+        # No such order fails exactly like a wrong tail: the answer tells nobody which exist.
+        ("5201121000000099", "1234", Verification.NO_MATCH),
+        ("' OR 1=1 --", "1234", Verification.NO_MATCH),
     ],
 )
 def test_verify_owner(store, order_id, tail, expected):
     assert store.verify_owner(order_id, tail, "c1") is expected
 
 
-def test_wrong_tails_from_any_conversation_lock_the_order_for_an_hour(database):
+def test_a_conversation_has_three_tries_whatever_it_guesses(store):
+    for guess in range(TRIES_PER_CONVERSATION):
+        assert store.tries_left("c1") == TRIES_PER_CONVERSATION - guess
+        store.verify_owner("5201121000000099" if guess else UNPAID, "0000", "c1")
+    assert store.tries_left("c1") == 0
+    assert store.verify_owner(UNPAID, "1234", "c1") is Verification.TOO_MANY  # even the right tail
+
+
+def test_one_client_with_many_conversations_never_locks_the_owner_out(store):
+    """Throw-away sender ids from one client used to lock the order for everyone."""
+    guesses = [store.verify_owner(UNPAID, "0000", f"throwaway-{i}", client="attacker") for i in range(20)]
+    assert guesses[:CLIENT_FAILURE_LIMIT] == [Verification.NO_MATCH] * CLIENT_FAILURE_LIMIT
+    assert set(guesses[CLIENT_FAILURE_LIMIT:]) == {Verification.TOO_MANY}  # the guesser pays
+    assert store.recent_failures(UNPAID) == CLIENT_FAILURE_LIMIT
+    assert store.verify_owner(UNPAID, "1234", "owner", client="owner-phone") is Verification.VERIFIED
+
+
+def test_wrong_tails_from_many_clients_lock_the_order_for_an_hour(database):
     now = [datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)]
     store = demo_store(database, clock=lambda: now[0])
-    results = [store.verify_owner(UNPAID, "0000", f"attacker-{i}") for i in range(LOCK_AFTER_FAILURES)]
-    assert results[-1] is Verification.LOCKED and Verification.LOCKED not in results[:-1]
+    for i in range(LOCK_AFTER_CLIENTS):
+        assert store.verify_owner(UNPAID, "0000", f"attacker-{i}", client=f"client-{i}") is Verification.NO_MATCH
     # Locked even for the right tail, for every conversation, and across a restart.
-    assert OrderStore(database, clock=lambda: now[0]).verify_owner(UNPAID, "1234", "owner") is Verification.LOCKED
-    assert store.verify_owner(PAID, "1234", "owner") is Verification.VERIFIED  # other orders unaffected
+    assert (
+        OrderStore(database, clock=lambda: now[0]).verify_owner(UNPAID, "1234", "owner", client="o")
+        is Verification.LOCKED
+    )
+    assert store.verify_owner(PAID, "1234", "owner", client="o") is Verification.VERIFIED  # other orders unaffected
     now[0] += LOCK_WINDOW + timedelta(seconds=1)
-    assert store.verify_owner(UNPAID, "1234", "owner") is Verification.VERIFIED
+    assert store.verify_owner(UNPAID, "1234", "owner", client="o") is Verification.VERIFIED
 
 
 def test_carried_over_tail_is_not_counted_as_a_guess(store):
-    for _ in range(LOCK_AFTER_FAILURES + 2):
-        assert store.verify_owner(UNPAID, "0000", "c1", count_failure=False) is Verification.WRONG_PHONE
-    assert store.recent_failures(UNPAID) == 0
+    for _ in range(LOCK_AFTER_CLIENTS + 2):
+        assert store.verify_owner(UNPAID, "0000", "c1", count_failure=False) is Verification.NO_MATCH
+    assert store.tries_left("c1") == TRIES_PER_CONVERSATION and store.recent_failures(UNPAID) == 0
+
+
+def test_open_orders_are_the_customers_own_unfinished_ones(store):
+    customer = store.customer("customer-1234")
+    assert customer is not None and customer.phone == "13800001234"
+    open_ids = [order.order_id for order in store.open_orders(customer)]
+    assert open_ids and all(store.get_order(i).phone == customer.phone for i in open_ids)
+    assert all(store.get_order(i).status in ("unpaid", "paid", "shipped") for i in open_ids)
+    assert store.customer_order(customer, "5201121000000006") is None  # someone else's
+    assert store.customer_order(customer, UNPAID).order_id == UNPAID
+    store.cancel_and_reorder(UNPAID, "", "alipay", 1, "c1", customer_id=customer.customer_id)
+    after = [order.order_id for order in store.open_orders(customer)]
+    assert UNPAID not in after and len(after) == len(open_ids)  # the replacement took its place
+
+
+def test_a_signed_in_customer_changes_only_their_own_orders(store):
+    result = store.cancel_and_reorder("5201121000000006", "", "alipay", 1, "c1", customer_id="customer-1234")
+    assert result.outcome is ReorderOutcome.NOT_OWNER
 
 
 def test_cancel_and_reorder_replaces_an_unpaid_order_atomically(store):

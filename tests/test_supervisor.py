@@ -16,7 +16,7 @@ from launcher.__main__ import ServeConfig, serve_services
 from launcher.processes import answers, free_port
 from launcher.stack import write_endpoints
 from launcher.supervisor import Supervisor
-from mall import support
+from mall import settings, support
 from tests.support import demo_store, require_model
 
 pytestmark = pytest.mark.conversation
@@ -85,4 +85,15 @@ def test_a_token_that_starts_with_a_dash_reaches_rasa_as_a_token(tmp_path):
     for an option and `rasa run` refused to start (about one run in 32)."""
     config = ServeConfig(1, 2, 3, "-starts-with-a-dash", "secret", tmp_path / "o.db", tmp_path / "c.db")
     rasa = next(service for service in serve_services(config) if service.name == "rasa-1")
-    assert "--auth-token=-starts-with-a-dash" in rasa.command
+    assert "--jwt-secret=-starts-with-a-dash" in rasa.command
+
+
+def test_the_mall_secret_goes_to_the_page_and_rasa_only(tmp_path):
+    config = ServeConfig(1, 2, 3, "token", "secret", tmp_path / "o.db", tmp_path / "c.db")
+    services = {service.name: service for service in serve_services(config)}
+    assert len(config.mall_secret) >= 32
+    for name in ("web", "rasa-1"):
+        assert services[name].env[settings.MALL_SECRET_ENV] == config.mall_secret
+    assert settings.MALL_SECRET_ENV not in services["actions"].env
+    assert services["rasa-1"].env[settings.PAGE_ORIGINS_ENV] == "http://localhost:3,http://127.0.0.1:3"
+    assert not any(config.mall_secret in part for service in services.values() for part in service.command)

@@ -6,12 +6,14 @@ from __future__ import annotations
 import pytest
 
 from launcher.processes import free_port, start, stop, wait_until_up
-from launcher.stack import rasa_command, running_actions, running_web, server_env, write_endpoints
+from launcher.stack import page_env, rasa_command, running_actions, running_web, server_env, write_endpoints
 from mall import support
 from tests.browser import TIMEOUT_MS, Widget
 from tests.support import demo_store, require_model
 
 pytestmark = pytest.mark.browser
+
+MALL_SECRET = "reconnect-test-mall-secret-of-32-chars"
 
 
 def test_the_widget_waits_for_rasa_with_the_hotline_and_its_history(tmp_path, new_page):
@@ -21,10 +23,11 @@ def test_the_widget_waits_for_rasa_with_the_hotline_and_its_history(tmp_path, ne
     log = tmp_path / "rasa.log"
 
     def start_rasa(actions_port: int):
-        command = rasa_command(
-            rasa_port, write_endpoints(tmp_path, actions_port), extra_args=["--cors", f"http://127.0.0.1:{web_port}"]
-        )
-        process = start(command, log, server_env(orders_db, tmp_path / "conversations.db"))
+        origin = f"http://127.0.0.1:{web_port}"
+        command = rasa_command(rasa_port, write_endpoints(tmp_path, actions_port), extra_args=["--cors", origin])
+        # The chat socket admits the page's origin only (mall.settings.PAGE_ORIGINS_ENV).
+        env = server_env(orders_db, tmp_path / "conversations.db", page_env([origin], MALL_SECRET))
+        process = start(command, log, env)
         wait_until_up(f"http://127.0.0.1:{rasa_port}", process, log)
         return process
 

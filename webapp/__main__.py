@@ -1,10 +1,11 @@
 """python -m webapp [--host 127.0.0.1] [--port 8080] [--rasa-port 5005] [--rasa-api-url URL]
 
 The agent console at /agent is on when AGENT_SECRET (agents' sign-in) and RASA_TOKEN
-(Rasa's API token) are set; the page and the console work on the orders database named by
-DATABASE_URL or ORDERS_DB (mall.settings). --rasa-port is where the browser finds Rasa's
-socket.io channel (the load balancer's port in a cluster); the console calls Rasa's HTTP API
-at --rasa-api-url (default: Rasa on --rasa-port).
+(the key of Rasa's HTTP API) are set; customers can sign in on the page when MALL_SECRET
+is set. The page and the console work on the orders database named by DATABASE_URL or
+ORDERS_DB (mall.settings). --rasa-port is where the browser finds Rasa's socket.io channel
+(the load balancer's port in a cluster); the console calls Rasa's HTTP API at --rasa-api-url
+(default: Rasa on --rasa-port).
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ def main() -> None:
             orders_db=str(settings.orders_database()),
             conversations_db=str(settings.conversations_database()),
         )
-    app_settings = Settings(rasa_port=args.rasa_port, orders_db=settings.orders_database(), agent=agent)
+    app_settings = Settings(
+        rasa_port=args.rasa_port, orders_db=settings.orders_database(), agent=agent, mall_secret=settings.mall_secret()
+    )
     web.run_app(create_app(app_settings), host=args.host, port=args.port, print=lambda *_: None)
 
 

@@ -4,8 +4,19 @@ Agents sign in with the secret in AGENT_SECRET. The console lists open tickets (
 first) with the live conversation read from Rasa's tracker; a reply is injected into the
 conversation through Rasa's HTTP API and reaches the customer's widget at once; closing a
 ticket resumes the paused conversation and lets the assistant say, in the customer's
-language, that it is back. Rasa's API needs RASA_TOKEN; only this server holds it.
-Phone numbers are masked before anything reaches the browser.
+language, that it is back. Phone numbers are masked before anything reaches the browser.
+
+Rasa's HTTP API takes its `--auth-token` only as a `?token=` query parameter (Rasa 3.6's
+server.requires_auth), where proxies and access logs keep it; it also accepts a JWT in the
+Authorization header when started with `--jwt-secret`. So RASA_TOKEN is that JWT key: each
+call carries a JWT valid for a minute, in a header, and the key never leaves this server.
+
+Sign-in and sessions: attempts are checked one at a time with a pause after a wrong
+secret, so parallel guesses wait in line, and a client with too many wrong ones is turned
+away for a while. A session is a random token in an HttpOnly, SameSite=Strict cookie,
+kept here, so signing out ends it at once. Every request that changes something needs the
+session's CSRF token in a header (X-CSRF-Token, which the console's script reads from
+/agent/api/me), a JSON body and no foreign Origin (webapp.security).
 """
 
 from __future__ import annotations
@@ -15,22 +26,30 @@ import hashlib
 import hmac
 import secrets
 import time
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 from urllib.parse import quote
 
 import aiohttp
+import jwt
 from aiohttp import web
 
 from mall.conversations import ConversationLog
 from mall.privacy import mask_phones_in_text
 from mall.store import OrderStore
 from mall.transcripts import conversation_lines
+from webapp.security import json_object, require_same_origin, state_change
 
 COOKIE = "agent_session"
+CSRF_HEADER = "X-CSRF-Token"
 SESSION_SECONDS = 12 * 3600
-FAILED_LOGIN_DELAY = 1.0  # seconds; slows down guessing the secret
+FAILED_LOGIN_DELAY = 1.0  # seconds after a wrong secret, while the next attempt waits
+FAILURES_BEFORE_LOCKOUT = 5  # wrong secrets from one client within LOCKOUT_SECONDS ...
+LOCKOUT_SECONDS = 15 * 60  # ... and it is turned away until the oldest of them is this old
+MAX_WAITING_ATTEMPTS = 8  # more attempts than this in line are turned away at once
+RASA_JWT_SECONDS = 60
 LIVE_CHANNEL = "socketio"  # where the customers' widgets listen
 
 
@@ -38,25 +57,32 @@ LIVE_CHANNEL = "socketio"  # where the customers' widgets listen
 class AgentSettings:
     secret: str
     rasa_url: str
-    rasa_token: str
+    rasa_token: str  # the JWT key Rasa was started with (--jwt-secret)
     orders_db: str
     conversations_db: Optional[str] = None  # where the Rasa server records who is connected
 
 
 class RasaAPI:
-    """The few calls of Rasa's HTTP API the console needs, always with the token."""
+    """The few calls of Rasa's HTTP API the console needs, each with a short JWT in the
+    Authorization header."""
 
     def __init__(self, base_url: str, token: str, session: aiohttp.ClientSession):
         self._base_url = base_url.rstrip("/")
-        self._token = token
+        self._key = token
         self._session = session
 
-    def _url(self, sender_id: str, path: str, **params: str) -> str:
-        query = "&".join(f"{key}={quote(value)}" for key, value in {"token": self._token, **params}.items())
-        return f"{self._base_url}/conversations/{quote(sender_id, safe='')}/{path}?{query}"
+    def _headers(self) -> Dict[str, str]:
+        claims = {"user": {"username": "agent-console", "role": "admin"}, "exp": int(time.time()) + RASA_JWT_SECONDS}
+        return {"Authorization": f"Bearer {jwt.encode(claims, self._key, algorithm='HS256')}"}
+
+    def _url(self, sender_id: str, path: str) -> str:
+        return f"{self._base_url}/conversations/{quote(sender_id, safe='')}/{path}"
 
     async def tracker(self, sender_id: str) -> Dict[str, Any]:
-        async with self._session.get(self._url(sender_id, "tracker", include_events="AFTER_RESTART")) as response:
+        url = self._url(sender_id, "tracker")
+        async with self._session.get(
+            url, params={"include_events": "AFTER_RESTART"}, headers=self._headers()
+        ) as response:
             response.raise_for_status()
             return await response.json()
 
@@ -65,8 +91,9 @@ class RasaAPI:
 
     async def say_as_agent(self, sender_id: str, text: str) -> None:
         event = {"event": "bot", "text": text, "metadata": {"from_agent": True}}
-        url = self._url(sender_id, "tracker/events", output_channel=LIVE_CHANNEL, execute_side_effects="true")
-        async with self._session.post(url, json=event) as response:
+        params = {"output_channel": LIVE_CHANNEL, "execute_side_effects": "true"}
+        url = self._url(sender_id, "tracker/events")
+        async with self._session.post(url, params=params, json=event, headers=self._headers()) as response:
             response.raise_for_status()
 
     async def hand_back_to_assistant(self, sender_id: str) -> None:
@@ -77,39 +104,105 @@ class RasaAPI:
         if not (await self.tracker(sender_id)).get("paused"):
             return
         await self._add_event(sender_id, {"event": "resume"})
-        url = self._url(sender_id, "execute", output_channel=LIVE_CHANNEL)
-        async with self._session.post(url, json={"name": "utter_assistant_back"}) as response:
+        url = self._url(sender_id, "execute")
+        params = {"output_channel": LIVE_CHANNEL}
+        async with self._session.post(
+            url, params=params, json={"name": "utter_assistant_back"}, headers=self._headers()
+        ) as response:
             response.raise_for_status()
         await self._add_event(sender_id, {"event": "action", "name": "action_listen"})
 
     async def _add_event(self, sender_id: str, event: Dict[str, Any]) -> None:
-        async with self._session.post(self._url(sender_id, "tracker/events"), json=event) as response:
+        url = self._url(sender_id, "tracker/events")
+        async with self._session.post(url, json=event, headers=self._headers()) as response:
             response.raise_for_status()
 
 
+@dataclass
+class _Session:
+    expires_at: float
+    csrf: str
+
+
+class AgentSessions:
+    """Signed-in agents, by a hash of their cookie's token."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self._sessions: Dict[str, _Session] = {}
+
+    @staticmethod
+    def _key(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def start(self) -> Tuple[str, str]:
+        """A new session: its cookie token and its CSRF token."""
+        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        self._sessions[self._key(token)] = _Session(self._clock() + SESSION_SECONDS, csrf)
+        return token, csrf
+
+    def get(self, token: Optional[str]) -> Optional[_Session]:
+        if not token:
+            return None
+        session = self._sessions.get(self._key(token))
+        if session is None or session.expires_at <= self._clock():
+            return None
+        return session
+
+    def end(self, token: Optional[str]) -> None:
+        if token:
+            self._sessions.pop(self._key(token), None)
+
+
+@dataclass
+class SignInGate:
+    """One attempt at a time, a pause after each wrong one, and a lockout per client."""
+
+    clock: Callable[[], float] = time.monotonic
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    waiting: int = 0
+    failures: Dict[str, Deque[float]] = field(default_factory=dict)
+
+    def locked_out_for(self, client: str) -> float:
+        """Seconds until `client` may try again (0: now)."""
+        recent = self.failures.get(client)
+        now = self.clock()
+        while recent and recent[0] <= now - LOCKOUT_SECONDS:
+            recent.popleft()
+        if not recent or len(recent) < FAILURES_BEFORE_LOCKOUT:
+            return 0.0
+        return recent[0] + LOCKOUT_SECONDS - now
+
+    def failed(self, client: str) -> None:
+        self.failures.setdefault(client, deque()).append(self.clock())
+
+
 AGENT_SETTINGS = web.AppKey("agent_settings", AgentSettings)
-SESSION_KEY = web.AppKey("agent_session_key", bytes)
+SESSIONS = web.AppKey("agent_sessions", AgentSessions)
+GATE = web.AppKey("agent_sign_in_gate", SignInGate)
 STORE = web.AppKey("store", OrderStore)
 CONVERSATIONS = web.AppKey("conversations", ConversationLog)
 RASA = web.AppKey("rasa", RasaAPI)
 
-
-def _sign(key: bytes, expires: int) -> str:
-    return hmac.new(key, str(expires).encode(), hashlib.sha256).hexdigest()
+_UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def _signed_in(request: web.Request) -> bool:
-    value = request.cookies.get(COOKIE, "")
-    expires, _, signature = value.partition(".")
-    if not expires.isdigit() or int(expires) < time.time():
-        return False
-    return hmac.compare_digest(signature, _sign(request.app[SESSION_KEY], int(expires)))
+def _session(request: web.Request) -> Optional[_Session]:
+    return request.app[SESSIONS].get(request.cookies.get(COOKIE))
 
 
 @web.middleware
 async def require_agent(request: web.Request, handler):
-    if request.path.startswith("/agent/api/") and not _signed_in(request):
-        raise web.HTTPUnauthorized(text="sign in first")
+    if request.path.startswith("/agent/api/"):
+        session = _session(request)
+        if session is None:
+            raise web.HTTPUnauthorized(text="sign in first")
+        if request.method in _UNSAFE_METHODS:
+            require_same_origin(request)
+            given = request.headers.get(CSRF_HEADER, "")
+            if not hmac.compare_digest(given.encode(), session.csrf.encode()):
+                raise web.HTTPForbidden(text=f"missing or wrong {CSRF_HEADER}")
+            await json_object(request)  # a JSON body, or a 4xx here
     return await handler(request)
 
 
@@ -147,32 +240,48 @@ def _public(ticket: Dict[str, Any]) -> Dict[str, Any]:
 
 
 async def login(request: web.Request) -> web.Response:
-    body = await request.json() if request.content_type == "application/json" else await request.post()
-    given = str(body.get("secret", ""))
-    if not hmac.compare_digest(given.encode(), request.app[AGENT_SETTINGS].secret.encode()):
-        await asyncio.sleep(FAILED_LOGIN_DELAY)
-        return web.json_response({"error": "wrong secret"}, status=401)
-    expires = int(time.time()) + SESSION_SECONDS
-    response = web.json_response({"ok": True})
-    response.set_cookie(
-        COOKIE,
-        f"{expires}.{_sign(request.app[SESSION_KEY], expires)}",
-        max_age=SESSION_SECONDS,
-        httponly=True,
-        samesite="Strict",
-        path="/agent",
-    )
+    body = await state_change(request)
+    given = body.get("secret")
+    if not isinstance(given, str):
+        raise web.HTTPBadRequest(text='send {"secret": "..."}')
+    gate, client = request.app[GATE], request.remote or "unknown"
+    wait = gate.locked_out_for(client)
+    if wait or gate.waiting >= MAX_WAITING_ATTEMPTS:
+        retry = str(int(wait) + 1 if wait else int(FAILED_LOGIN_DELAY * MAX_WAITING_ATTEMPTS))
+        return web.json_response({"error": "too many attempts, try later"}, status=429, headers={"Retry-After": retry})
+    gate.waiting += 1
+    try:
+        async with gate.lock:  # one attempt at a time: parallel guesses wait in line
+            if not hmac.compare_digest(given.encode(), request.app[AGENT_SETTINGS].secret.encode()):
+                gate.failed(client)
+                await asyncio.sleep(FAILED_LOGIN_DELAY)
+                return web.json_response({"error": "wrong secret"}, status=401)
+    finally:
+        gate.waiting -= 1
+    token, csrf = request.app[SESSIONS].start()
+    response = web.json_response({"ok": True, "csrf": csrf})
+    response.set_cookie(COOKIE, token, max_age=SESSION_SECONDS, httponly=True, samesite="Strict", path="/agent")
     return response
 
 
 async def logout(request: web.Request) -> web.Response:
+    """Ends the session here, not only in this browser: the old cookie opens nothing."""
+    require_same_origin(request)
+    session = _session(request)
+    if session is not None and not hmac.compare_digest(
+        request.headers.get(CSRF_HEADER, "").encode(), session.csrf.encode()
+    ):
+        raise web.HTTPForbidden(text=f"missing or wrong {CSRF_HEADER}")
+    request.app[SESSIONS].end(request.cookies.get(COOKIE))
     response = web.json_response({"ok": True})
     response.del_cookie(COOKIE, path="/agent")
     return response
 
 
 async def me(request: web.Request) -> web.Response:
-    return web.json_response({"signed_in": True})
+    session = _session(request)
+    assert session is not None  # require_agent
+    return web.json_response({"signed_in": True, "csrf": session.csrf}, headers={"Cache-Control": "no-store"})
 
 
 async def list_tickets(request: web.Request) -> web.Response:
@@ -198,7 +307,7 @@ async def reply(request: web.Request) -> web.Response:
     ticket = _ticket_or_404(request)
     if ticket["status"] != "open":
         raise web.HTTPConflict(text="the ticket is closed")
-    text = str((await request.json()).get("text", "")).strip()
+    text = str((await json_object(request)).get("text", "")).strip()
     if not text or len(text) > 2000:
         raise web.HTTPBadRequest(text="a reply needs 1 to 2000 characters")
     await request.app[RASA].say_as_agent(ticket["sender_id"], mask_phones_in_text(text))
@@ -224,7 +333,8 @@ async def close(request: web.Request) -> web.Response:
 
 def add_agent_console(app: web.Application, settings: AgentSettings) -> None:
     app[AGENT_SETTINGS] = settings
-    app[SESSION_KEY] = hashlib.sha256(settings.secret.encode() + secrets.token_bytes(32)).digest()
+    app[SESSIONS] = AgentSessions()
+    app[GATE] = SignInGate()
     app[STORE] = OrderStore(settings.orders_db)
     if settings.conversations_db:
         app[CONVERSATIONS] = ConversationLog(settings.conversations_db)

@@ -1,11 +1,13 @@
-"""aiohttp app on port 8080: the mall page with the chat widget, and the agent console."""
+"""aiohttp app on port 8080: the mall page with the chat widget and the demo sign-in
+(webapp.shop), and the agent console (webapp.agent), with the headers and checks of
+webapp.security on all of it."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, Optional, Union
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Union
 
 from aiohttp import web
 
@@ -13,8 +15,10 @@ from mall import settings, support
 from mall.catalog import ORDER_STATUSES, PAYMENT_METHODS, money
 from mall.demo import SHOWCASE_ORDER_IDS
 from mall.outcomes import HANDOFF_REASON_LABELS
-from mall.store import OrderStore
+from mall.store import Order, OrderStore
+from webapp import security
 from webapp.agent import AgentSettings, add_agent_console
+from webapp.shop import ShopSettings, add_shop, signed_in_customer
 
 WEB_ROOT = settings.ROOT / "web"
 NO_CACHE = {"Cache-Control": "no-cache"}
@@ -25,6 +29,7 @@ class Settings:
     rasa_port: int = settings.PORTS.rasa  # where the browser finds the Rasa socket.io channel
     orders_db: Union[str, Path] = settings.DEFAULT_ORDERS_DB  # the orders the page lists (a file or a URL)
     agent: Optional[AgentSettings] = None  # None: the console is switched off
+    mall_secret: Optional[str] = None  # signs customer tokens; None: nobody can sign in
 
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -34,6 +39,8 @@ PAGE_STORE = web.AppKey("page_store", OrderStore)
 def create_app(app_settings: Settings) -> web.Application:
     app = web.Application()
     app[SETTINGS] = app_settings
+    security.install(app, app_settings.rasa_port)
+    add_shop(app, ShopSettings(mall_secret=app_settings.mall_secret), PAGE_STORE)
     app.router.add_get("/", page("index.html"))
     app.router.add_get("/config.js", front_end_config)
     app.router.add_get("/api/orders", showcase_orders)
@@ -84,9 +91,15 @@ async def front_end_config(request: web.Request) -> web.Response:
 
 
 async def showcase_orders(request: web.Request) -> web.Response:
-    """The orders the page lists, as they are in the database now."""
+    """The orders the page lists, as they are in the database now: the signed-in customer's
+    own, or, for everyone else, one demo order of each kind the assistant handles."""
     store = request.app[PAGE_STORE]
-    orders = [order for order in map(store.get_order, SHOWCASE_ORDER_IDS) if order]
+    customer = signed_in_customer(request, store)
+    orders: List[Order]
+    if customer is not None:
+        orders = store.orders_of(customer)
+    else:
+        orders = [order for order in map(store.get_order, SHOWCASE_ORDER_IDS) if order]
     return web.json_response(
         {
             "orders": [
@@ -100,5 +113,5 @@ async def showcase_orders(request: web.Request) -> web.Response:
                 for order in orders
             ]
         },
-        headers=NO_CACHE,
+        headers={"Cache-Control": "no-store"},
     )

@@ -7,6 +7,7 @@
   var REASONS = window.MALL.handoffReasons;  // from /config.js
   var METHODS = window.MALL.paymentMethods;
   var selected = null;
+  var csrf = null;  // the session's CSRF token (from /login or /api/me), sent with every change
 
   function methodLabel(code) {
     var method = METHODS[code];
@@ -35,11 +36,15 @@
   function api(path, options) {
     options = options || {};
     options.credentials = "same-origin";
-    if (options.body) options.headers = { "Content-Type": "application/json" };
+    if (options.body) {
+      options.headers = { "Content-Type": "application/json" };
+      if (csrf) options.headers["X-CSRF-Token"] = csrf;
+    }
     return fetch("/agent" + path, options).then(function (response) {
       if (response.status === 401 && path !== "/login") { showLogin(); throw new Error("signed out"); }
       return response.json().catch(function () { return {}; }).then(function (body) {
         if (!response.ok) throw new Error(body.error || response.statusText);
+        if (body.csrf) csrf = body.csrf;
         return body;
       });
     });
@@ -121,11 +126,15 @@
     $("login-error").textContent = "";
     api("/login", { method: "POST", body: JSON.stringify({ secret: $("secret").value }) })
       .then(showConsole)
-      .catch(function () { $("login-error").textContent = "口令不对 · Wrong secret"; });
+      .catch(function (error) {
+        $("login-error").textContent = /too many/.test(error.message)
+          ? "尝试次数过多，请稍后再试 · Too many attempts, try again later"
+          : "口令不对 · Wrong secret";
+      });
   });
 
   $("logout").addEventListener("click", function () {
-    api("/logout", { method: "POST", body: "{}" }).then(showLogin);
+    api("/logout", { method: "POST", body: "{}" }).then(function () { csrf = null; showLogin(); });
   });
 
   $("reply").addEventListener("submit", function (event) {

@@ -1,6 +1,7 @@
-// The "My Orders" page: texts in Chinese or English, the orders, and the chat widget.
-// Facts (hotline, status names, the orders) come from the server: window.MALL (/config.js)
-// and /api/orders.
+// The "My Orders" page: texts in Chinese or English, the demo sign-in, the orders, and the
+// chat widget. Facts (hotline, status names, the orders) come from the server: window.MALL
+// (/config.js) and /api/orders. Who is signed in, this browser's conversation and the
+// customer token come from /api/session (webapp/shop.py): the chat cookie itself is HttpOnly.
 (function () {
   "use strict";
 
@@ -19,6 +20,7 @@
       // Shown by the widget whenever it is not connected (also while the assistant is
       // restarting): the conversation so far stays on screen.
       connecting: "正在连接支付助手…连不上的话，请拨打客服热线 {hotline}",
+      signInAs: "演示登录", signIn: "登录", signOut: "退出登录", hello: "您好，",
     },
     en: {
       pageTitle: "My Orders - Xiaomi Mall", brand: "Xiaomi Mall", navHome: "Home", navOrders: "My Orders",
@@ -30,6 +32,7 @@
       chatTitle: "Payment assistant", chatSubtitle: "Installments · payment methods",
       chatHint: "Type your question…",
       connecting: "Connecting to the assistant… If it can't connect, call our hotline {hotline}",
+      signInAs: "Demo sign-in", signIn: "Sign in", signOut: "Sign out", hello: "Hello, ",
     },
   };
 
@@ -84,13 +87,98 @@
     return node;
   }
 
-  function startWidget(lang) {
+  // rasa-webchat keeps the conversation it shows in localStorage under this key.
+  var WIDGET_STORAGE = "chat_session";
+
+  // The stored copy of a conversation stays only while it is this browser's current one:
+  // after signing in or out, once the browser was closed (the chat cookie is a session
+  // cookie, so the conversation changed) and after the idle time that ends a session on the
+  // server (what was proved with a phone tail has to be proved again), it is dropped, so
+  // the next person at this browser does not see order details.
+  function dropStaleConversation(session) {
+    var stored = null;
+    try { stored = JSON.parse(window.localStorage.getItem(WIDGET_STORAGE) || "null"); } catch (e) { stored = {}; }
+    if (!stored) return;
+    var idle = Date.now() - (stored.lastUpdate || 0) > session.session_idle_minutes * 60 * 1000;
+    if (stored.session_id !== session.conversation_id || idle) window.localStorage.removeItem(WIDGET_STORAGE);
+  }
+
+  function post(path) {
+    var body = arguments.length > 1 ? arguments[1] : {};
+    return fetch(path, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+    }).then(function (response) {
+      if (!response.ok) throw new Error(response.statusText);
+      return response.json();
+    });
+  }
+
+  // A new conversation starts (the server gave this browser a new chat cookie): the widget
+  // must not show the old one.
+  function restartWith(request) {
+    return request.then(function () {
+      window.localStorage.removeItem(WIDGET_STORAGE);
+      window.location.reload();
+    });
+  }
+
+  function renderAccount(lang, session) {
+    var t = TEXTS[lang];
+    if (session.customer) {
+      document.getElementById("customer-name").textContent = t.hello + session.customer.name[lang];
+      document.getElementById("signed-in").hidden = false;
+      document.getElementById("sign-out").addEventListener("click", function () { restartWith(post("/api/logout")); });
+      return;
+    }
+    if (!session.sign_in) return;
+    var form = document.getElementById("sign-in");
+    fetch("/api/customers").then(function (response) { return response.json(); }).then(function (body) {
+      var select = document.getElementById("customer");
+      body.customers.forEach(function (customer) {
+        var option = element("option", "", customer.name[lang] + " " + customer.phone);
+        option.value = customer.id;
+        select.appendChild(option);
+      });
+      form.hidden = body.customers.length === 0;
+    });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      restartWith(post("/api/login", { customer_id: document.getElementById("customer").value }));
+    });
+  }
+
+  // A fresh token before the old one expires; a sign-in that ended meanwhile (or a restart
+  // of the mall's server) signs this browser out, into a new conversation.
+  function keepTokenFresh(session, customData) {
+    if (!session.customer) return;
+    window.setInterval(function () {
+      fetch("/api/session", { credentials: "same-origin" }).then(function (response) { return response.json(); })
+        .then(function (fresh) {
+          if (!fresh.customer || fresh.customer.id !== session.customer.id) return restartWith(post("/api/logout"));
+          customData.token = fresh.token;  // the widget sends this object with every message
+        });
+    }, session.token_seconds * 1000 / 3);
+  }
+
+  function dropConversationWhenIdle(session) {
+    window.setInterval(function () {
+      var before = window.localStorage.getItem(WIDGET_STORAGE);
+      dropStaleConversation(session);
+      if (before && !window.localStorage.getItem(WIDGET_STORAGE)) window.location.reload();
+    }, 60 * 1000);
+  }
+
+  function startWidget(lang, session) {
     var t = TEXTS[lang];
     var rasaPort = MALL.rasaPort;
+    // The bot greets in the page's language; a signed-in customer's token goes with every message.
+    var customData = { language: lang };
+    if (session.token) customData.token = session.token;
     window.WebChat.default({
       selector: "#webchat",
       initPayload: "/greet",
-      customData: { language: lang },  // the bot greets in the page's language
+      customData: customData,
       socketUrl: window.location.protocol + "//" + window.location.hostname + ":" + rasaPort,
       socketPath: "/socket.io/",
       title: t.chatTitle,
@@ -109,12 +197,21 @@
       showMessageDate: false,
       displayUnreadCount: true,
     }, null);
+    keepTokenFresh(session, customData);
+    dropConversationWhenIdle(session);
   }
 
   var lang = pageLanguage();
   window.localStorage.setItem("mall.lang", lang);
   renderTexts(lang);
-  fetch("/api/orders").then(function (response) { return response.json(); })
-    .then(function (body) { renderOrders(lang, body.orders); });
-  startWidget(lang);
+  // The session first: it sets this browser's chat cookie, which the widget's socket brings.
+  fetch("/api/session", { credentials: "same-origin" }).then(function (response) { return response.json(); })
+    .then(function (session) {
+      dropStaleConversation(session);
+      document.body.dataset.customer = session.customer ? session.customer.id : "";
+      renderAccount(lang, session);
+      fetch("/api/orders").then(function (response) { return response.json(); })
+        .then(function (body) { renderOrders(lang, body.orders); });
+      startWidget(lang, session);
+    });
 })();

@@ -16,7 +16,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONWARNINGS := ignore
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup train shell serve reset-db review test lint validate test-unit test-stories bench reliability eval tune-fallback clean
+.PHONY: help setup train shell serve serve-cluster reset-db review test lint validate test-unit test-stories bench reliability eval tune-fallback clean
 
 help: ## this list
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -38,6 +38,10 @@ shell: train ## chat with the assistant in this terminal
 
 serve: train $(WEBCHAT) ## the mall page with the chat widget on http://localhost:8080, agents on /agent
 	$(PYTHON) -m launcher serve
+
+INSTANCES ?= 2
+serve-cluster: train $(WEBCHAT) ## PostgreSQL, Redis, INSTANCES=2 Rasa instances and nginx on http://localhost:8080
+	$(PYTHON) -m launcher serve-cluster $(INSTANCES)
 
 reset-db: $(VENV)/.installed ## put the demo orders back to their starting state
 	$(PYTHON) -m mall.demo reset

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Union
 
 from rasa_sdk import Tracker
 
@@ -18,25 +19,25 @@ from mall.store import OrderStore
 
 
 @cache
-def _open_store(path: Path) -> OrderStore:
-    store = OrderStore(path)
+def _open_store(location: Union[str, Path]) -> OrderStore:
+    store = OrderStore(location)
     demo.init(store)
     return store
 
 
 def order_store() -> OrderStore:
-    """The store for ORDERS_DB (mall.settings), opened once."""
-    return _open_store(settings.orders_db())
+    """The store for DATABASE_URL or ORDERS_DB (mall.settings), opened once."""
+    return _open_store(settings.orders_database())
 
 
 @cache
-def _open_log(path: Path) -> ConversationLog:
-    return ConversationLog(path)
+def _open_log(location: Union[str, Path]) -> ConversationLog:
+    return ConversationLog(location)
 
 
 def conversation_log() -> ConversationLog:
-    """The conversations the Rasa server stored (CONVERSATIONS_DB), read-only here."""
-    return _open_log(settings.conversations_db())
+    """The conversations the Rasa server stored (DATABASE_URL or CONVERSATIONS_DB), read-only here."""
+    return _open_log(settings.conversations_database())
 
 
 def tracker_language(tracker: Tracker) -> str:

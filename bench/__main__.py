@@ -12,7 +12,7 @@ from typing import Any, Dict
 
 import requests
 
-from bench import load, lookup, report
+from bench import cluster, load, lookup, report
 from bench.bots import ASSISTANT, Bot, machine_description, serving, stock_bot, timed_make_train, train
 from mall.settings import ROOT
 
@@ -61,6 +61,7 @@ def measure(bot: Bot, workdir: Path, sizes: Dict[str, int]) -> Dict[str, Any]:
     if bot is ASSISTANT:
         results["training"]["make_unchanged_s"] = timed_make_train()
     results["model_mb"] = scratch.model.stat().st_size / 1024**2
+    results["model"] = scratch.model
 
     step(f"{bot.name}: starting the servers")
     with serving(bot, scratch.model, workdir / "serve") as served:
@@ -94,9 +95,17 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="fewer repeats, for trying the benchmark out")
     args = parser.parse_args()
     sizes = (
-        {"fresh": 40, "long_turns": 50, "long_repeats": 2, "load": 60, "lookup": 500, "orders": 100_000}
+        {"fresh": 40, "long_turns": 50, "long_repeats": 2, "load": 60, "lookup": 500, "orders": 100_000, "cluster": 240}
         if args.quick
-        else {"fresh": 200, "long_turns": 50, "long_repeats": 20, "load": 240, "lookup": 5000, "orders": 1_000_000}
+        else {
+            "fresh": 200,
+            "long_turns": 50,
+            "long_repeats": 20,
+            "load": 240,
+            "lookup": 5000,
+            "orders": 1_000_000,
+            "cluster": 960,
+        }
     )
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     try:
@@ -105,6 +114,8 @@ def main() -> int:
         stock_results = measure(stock, workdir / "stock", sizes)
         step(f"order lookups with {sizes['orders']:,} generated orders")
         lookup_results = lookup.measure(workdir, sizes["orders"], sizes["lookup"])
+        step("the cluster (make serve-cluster) through its load balancer, with 1 and 2 Rasa instances")
+        cluster_results = cluster.measure(ours_results["model"], sizes["cluster"])
         meta = {
             "date": f"{datetime.date.today():%Y-%m-%d}",
             "machine": machine_description(),
@@ -112,12 +123,13 @@ def main() -> int:
             "long_turns": sizes["long_turns"],
             "long_repeats": sizes["long_repeats"],
             "lookup_samples": sizes["lookup"],
+            "cluster": cluster_results,
             "accuracy": ours_results["accuracy"],
             "findings": FINDINGS.read_text() if FINDINGS.exists() else "",
         }
         report.write(REPORT, ours_results, stock_results, lookup_results, meta)
         step(f"wrote {REPORT.relative_to(ROOT)}")
-        for target, measured, met in report.targets(ours_results, stock_results, lookup_results):
+        for target, measured, met in report.targets(ours_results, stock_results, lookup_results, cluster_results):
             print(f"  {'met' if met else 'NOT MET':8} {target}: {measured}")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -1,9 +1,11 @@
-"""python -m launcher train|shell|serve
+"""python -m launcher train|shell|serve|serve-cluster [INSTANCES]
 
 train   train the model if its inputs changed (launcher.training)
 shell   the action server in the background and `rasa shell` in this terminal
 serve   the action server, the Rasa server (REST, socketio, token-protected HTTP API) and
         the mall page with the agent console on 8080, kept running until Ctrl-C
+serve-cluster   PostgreSQL, Redis, INSTANCES Rasa instances (default 2) on 5005, 5006, ...,
+        the action server and nginx on 8080 in front of them all (launcher.cluster)
 
 Ports, paths and environment variables come from mall.settings; logs go to var/log/,
 pid files to var/run/.
@@ -39,7 +41,7 @@ def _env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
 
 def _prepare_orders() -> None:
     """A new orders database gets the demo orders before anything reads it (the page lists them)."""
-    store = OrderStore(settings.orders_db())
+    store = OrderStore(settings.orders_database())
     try:
         demo.init(store)
     finally:
@@ -175,6 +177,31 @@ def serve() -> int:
     return 0
 
 
+def serve_cluster(instances: int) -> int:
+    from launcher.cluster import ClusterConfig
+    from launcher.cluster import serve_cluster as run
+
+    secret = settings.agent_secret()
+    config = ClusterConfig.default(
+        instances, settings.rasa_token() or secrets.token_urlsafe(32), secret or secrets.token_urlsafe(9)
+    )
+    mall_secret = settings.mall_secret()
+    if mall_secret:
+        config = replace(config, mall_secret=mall_secret)
+    ports = [*config.rasa_ports, config.actions_port, config.lb_port, config.web_port, config.api_port]
+    _require_free([*ports, config.postgres_port, config.redis_port])
+
+    def ready() -> None:
+        print(f"Ready: {instances} Rasa instances behind http://localhost:{config.lb_port} (Ctrl-C stops everything).")
+        print(f"Agent console: http://localhost:{config.lb_port}/agent")
+        if secret is None:
+            print(f"  sign-in secret for this run: {config.agent_secret} (set {settings.AGENT_SECRET_ENV} to choose)")
+
+    print("Starting PostgreSQL, Redis and the servers. Logs: var/log/, pid files: var/run/")
+    run(config, ready)
+    return 0
+
+
 def main(argv: List[str]) -> int:
     command = argv[1] if len(argv) > 1 else ""
     if command == "train":
@@ -184,6 +211,8 @@ def main(argv: List[str]) -> int:
         return shell()
     if command == "serve":
         return serve()
+    if command == "serve-cluster":
+        return serve_cluster(int(argv[2]) if len(argv) > 2 else 2)
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -10,6 +10,7 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -23,6 +24,9 @@ from launcher.processes import background, free_port
 POSTGRES_USER = "postgres"  # PostgreSQL refuses to run as root: its processes run as this user
 DATABASE = "assistant"
 READY_TIMEOUT_SECONDS = 60
+# PostgreSQL's "fast" shutdown. Its SIGTERM waits for every client to leave, and runuser,
+# given SIGTERM, kills the postmaster and leaves its backends behind.
+POSTGRES_STOP_SIGNAL = signal.SIGINT
 
 
 class MissingPackage(RuntimeError):
@@ -167,11 +171,23 @@ def running_postgres(directory: Path, port: Optional[int] = None) -> Iterator[Po
             "max_connections=200",
         ]
     )
-    with background(command, log, dict(os.environ), cwd=directory) as process:
+    with background(command, log, dict(os.environ), cwd=directory, stop_signal=POSTGRES_STOP_SIGNAL) as process:
         _wait_for_port(port, process, log)
         server = Postgres(port, socket_dir, process)
+        _wait_until_accepting(server, log)
         _create_database(server)
         yield server
+
+
+def _wait_until_accepting(server: Postgres, log: Path) -> None:
+    """A restarted PostgreSQL listens before it accepts connections ("the database system
+    is starting up" while it replays its log)."""
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    command = [postgres_binary("pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(server.port)]
+    while subprocess.run(command).returncode != 0:
+        if server.process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"PostgreSQL does not accept connections; see {log}")
+        time.sleep(0.1)
 
 
 def _create_database(server: Postgres) -> None:

@@ -55,12 +55,13 @@ def start(
         )
 
 
-def stop(process: subprocess.Popen) -> None:
-    """SIGTERM to the process group, SIGKILL if it has not ended in time; then reaped."""
+def stop(process: subprocess.Popen, stop_signal: int = signal.SIGTERM) -> None:
+    """`stop_signal` (SIGTERM) to the process group, SIGKILL if it has not ended in time;
+    then reaped."""
     if process.poll() is not None:
         return
     try:
-        os.killpg(process.pid, signal.SIGTERM)
+        os.killpg(process.pid, stop_signal)
         process.wait(timeout=STOP_TIMEOUT_SECONDS)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
@@ -77,14 +78,18 @@ def kill(process: subprocess.Popen) -> None:
 
 @contextmanager
 def background(
-    command: Sequence[str], log: Path, env: Dict[str, str], cwd: Path = settings.ROOT
+    command: Sequence[str],
+    log: Path,
+    env: Dict[str, str],
+    cwd: Path = settings.ROOT,
+    stop_signal: int = signal.SIGTERM,
 ) -> Iterator[subprocess.Popen]:
     """A child process for the duration of the block."""
     process = start(command, log, env, cwd)
     try:
         yield process
     finally:
-        stop(process)
+        stop(process, stop_signal)
 
 
 def answers(url: str) -> bool:

@@ -1,4 +1,5 @@
-"""The stored conversations: every event of every conversation, append-only, in SQLite.
+"""The stored conversations: every event of every conversation, append-only, in a SQLite file
+or PostgreSQL (DATABASE_URL), through mall.db.
 
 Written by the Rasa server's tracker store (rasa_addons.tracker_store), which hands the
 dialogue engine only a recent window of each conversation; `window_start` is where that
@@ -17,27 +18,58 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Optional
 
-from mall.db import SQLiteFile
+import sqlalchemy as sa
+
+from mall.db import Database, Location
 
 Event = Dict[str, Any]
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS events (
-    sender_id TEXT NOT NULL, seq INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (sender_id, seq)
-);
-CREATE TABLE IF NOT EXISTS conversations (
-    sender_id TEXT PRIMARY KEY, event_count INTEGER NOT NULL,
-    window_start INTEGER NOT NULL DEFAULT 0, window_state TEXT NOT NULL DEFAULT '[]'
-);
-CREATE TABLE IF NOT EXISTS sockets (
-    sid TEXT PRIMARY KEY, sender_id TEXT NOT NULL, instance TEXT NOT NULL, connected_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS sockets_by_sender ON sockets (sender_id);
-CREATE TABLE IF NOT EXISTS presence (sender_id TEXT PRIMARY KEY, left_at REAL NOT NULL);
-"""
+# The tables as the SQLite file has had them from the start (CREATE TABLE IF NOT EXISTS):
+# an existing file is used as it is.
+METADATA = sa.MetaData()
+events_table = sa.Table(
+    "events",
+    METADATA,
+    sa.Column("sender_id", sa.Text, primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("data", sa.Text, nullable=False),  # Rasa's Event.as_dict(), as JSON
+)
+conversations_table = sa.Table(
+    "conversations",
+    METADATA,
+    sa.Column("sender_id", sa.Text, primary_key=True),
+    sa.Column("event_count", sa.Integer, nullable=False),
+    sa.Column("window_start", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("window_state", sa.Text, nullable=False, server_default="[]"),
+)
+sockets_table = sa.Table(
+    "sockets",
+    METADATA,
+    sa.Column("sid", sa.Text, primary_key=True),
+    sa.Column("sender_id", sa.Text, nullable=False),
+    sa.Column("instance", sa.Text, nullable=False),
+    sa.Column("connected_at", sa.Float, nullable=False),
+    sa.Index("sockets_by_sender", "sender_id"),
+)
+presence_table = sa.Table(
+    "presence",
+    METADATA,
+    sa.Column("sender_id", sa.Text, primary_key=True),
+    sa.Column("left_at", sa.Float, nullable=False),
+)
+
+# What every message reads, built once (building a statement costs more than running it).
+_CONVERSATION = sa.select(
+    conversations_table.c.event_count, conversations_table.c.window_start, conversations_table.c.window_state
+).where(conversations_table.c.sender_id == sa.bindparam("sender_id"))
+_EVENTS = (
+    sa.select(events_table.c.data)
+    .where(events_table.c.sender_id == sa.bindparam("sender_id"), events_table.c.seq >= sa.bindparam("start"))
+    .order_by(events_table.c.seq)
+)
+_EVENTS_UNTIL = _EVENTS.where(events_table.c.seq < sa.bindparam("stop"))
 
 
 @dataclass(frozen=True)
@@ -60,26 +92,28 @@ class NewWindow:
 
 
 class ConversationLog:
-    def __init__(self, path: Union[str, Path]) -> None:
-        self._file = SQLiteFile(path)
-        self._file.connection.executescript(_SCHEMA)
+    """`location`: a SQLite file's path, or a database URL."""
+
+    def __init__(self, location: Location) -> None:
+        self.db = Database(location)
+        with self.db.transaction("conversations:schema") as connection:  # two servers start at once
+            METADATA.create_all(connection, checkfirst=True)
 
     def close(self) -> None:
-        self._file.close()
+        self.db.dispose()
 
     def conversation(self, sender_id: str) -> Optional[StoredConversation]:
-        row = self._file.connection.execute(
-            "SELECT event_count, window_start, window_state FROM conversations WHERE sender_id = ?", [sender_id]
-        ).fetchone()
-        return None if row is None else StoredConversation(row[0], row[1], json.loads(row[2]))
+        row = self.db.first(_CONVERSATION, {"sender_id": sender_id})
+        if row is None:
+            return None
+        return StoredConversation(row["event_count"], row["window_start"], json.loads(row["window_state"]))
 
     def events(self, sender_id: str, start: int = 0, stop: Optional[int] = None) -> List[Event]:
         """Stored events with sequence numbers in [start, stop)."""
-        rows = self._file.connection.execute(
-            "SELECT data FROM events WHERE sender_id = ? AND seq >= ? AND seq < ? ORDER BY seq",
-            [sender_id, start, stop if stop is not None else 2**62],
-        )
-        return [json.loads(data) for (data,) in rows]
+        query, params = (_EVENTS, {}) if stop is None else (_EVENTS_UNTIL, {"stop": stop})
+        with self.db.connection() as connection:
+            rows = connection.execute(query, {"sender_id": sender_id, "start": start, **params})
+            return [json.loads(data) for data in rows.scalars()]
 
     def events_before_window(self, sender_id: str) -> List[Event]:
         """What the dialogue engine no longer sees of a conversation."""
@@ -87,25 +121,32 @@ class ConversationLog:
         return self.events(sender_id, 0, stored.window_start) if stored else []
 
     def senders(self) -> List[str]:
-        return [row[0] for row in self._file.connection.execute("SELECT sender_id FROM conversations")]
+        with self.db.connection() as connection:
+            return list(connection.execute(sa.select(conversations_table.c.sender_id)).scalars())
 
     def append(self, sender_id: str, first_seq: int, events: List[Event], window: Optional[NewWindow] = None) -> None:
         """Store `events` from sequence number `first_seq` on, and move the window, in one
         transaction. A sequence number taken already (a second writer) fails the whole call."""
-        with self._file.transaction() as connection:
-            connection.executemany(
-                "INSERT INTO events (sender_id, seq, data) VALUES (?, ?, ?)",
-                [(sender_id, first_seq + i, json.dumps(event)) for i, event in enumerate(events)],
-            )
-            connection.execute(
-                "INSERT INTO conversations (sender_id, event_count) VALUES (?, ?) "
-                "ON CONFLICT(sender_id) DO UPDATE SET event_count = excluded.event_count",
-                [sender_id, first_seq + len(events)],
+        with self.db.transaction() as connection:
+            if events:
+                connection.execute(
+                    events_table.insert(),
+                    [
+                        {"sender_id": sender_id, "seq": first_seq + i, "data": json.dumps(event)}
+                        for i, event in enumerate(events)
+                    ],
+                )
+            self.db.upsert(
+                conversations_table,
+                {"sender_id": sender_id, "event_count": first_seq + len(events)},
+                key=["sender_id"],
+                update=["event_count"],
             )
             if window is not None:
                 connection.execute(
-                    "UPDATE conversations SET window_start = ?, window_state = ? WHERE sender_id = ?",
-                    [window.start, json.dumps(window.state), sender_id],
+                    conversations_table.update()
+                    .where(conversations_table.c.sender_id == sender_id)
+                    .values(window_start=window.start, window_state=json.dumps(window.state))
                 )
 
     # -- presence ----------------------------------------------------------------------------
@@ -113,46 +154,53 @@ class ConversationLog:
     def socket_joined(self, sid: str, sender_id: str, instance: str, at: float) -> Optional[float]:
         """Record a connected widget. If the conversation had none connected, return when
         the last one left (what was said since has not been seen); else None."""
-        with self._file.transaction() as connection:
-            others = connection.execute(
-                "SELECT COUNT(*) FROM sockets WHERE sender_id = ? AND sid != ?", [sender_id, sid]
-            ).fetchone()[0]
-            row = connection.execute("SELECT left_at FROM presence WHERE sender_id = ?", [sender_id]).fetchone()
-            connection.execute(
-                "INSERT OR REPLACE INTO sockets (sid, sender_id, instance, connected_at) VALUES (?, ?, ?, ?)",
-                [sid, sender_id, instance, at],
+        sockets, presence = sockets_table.c, presence_table.c
+        # One conversation's widgets come and go one at a time (on PostgreSQL, several Rasa
+        # instances may see them at once).
+        with self.db.transaction("presence:" + sender_id):
+            others = self.db.scalar(
+                sa.select(sa.func.count()).where(sockets.sender_id == sender_id, sockets.sid != sid)
             )
-        return row[0] if row and not others else None
+            left_at = self.db.scalar(sa.select(presence.left_at).where(presence.sender_id == sender_id))
+            self.db.upsert(
+                sockets_table,
+                {"sid": sid, "sender_id": sender_id, "instance": instance, "connected_at": at},
+                key=["sid"],
+                update=["sender_id", "instance", "connected_at"],
+            )
+        return left_at if left_at is not None and not others else None
 
     def socket_left(self, sid: str, at: float) -> None:
-        with self._file.transaction() as connection:
-            row = connection.execute("SELECT sender_id FROM sockets WHERE sid = ?", [sid]).fetchone()
-            if row is None:
-                return
-            connection.execute("DELETE FROM sockets WHERE sid = ?", [sid])
-            remaining = connection.execute("SELECT COUNT(*) FROM sockets WHERE sender_id = ?", [row[0]]).fetchone()[0]
+        sockets = sockets_table.c
+        sender_id = self.db.scalar(sa.select(sockets.sender_id).where(sockets.sid == sid))
+        if sender_id is None:
+            return
+        with self.db.transaction("presence:" + sender_id):
+            self.db.execute(sockets_table.delete().where(sockets.sid == sid))
+            remaining = self.db.scalar(sa.select(sa.func.count()).where(sockets.sender_id == sender_id))
             if not remaining:
-                connection.execute(
-                    "INSERT INTO presence (sender_id, left_at) VALUES (?, ?) "
-                    "ON CONFLICT(sender_id) DO UPDATE SET left_at = excluded.left_at",
-                    [row[0], at],
+                self.db.upsert(
+                    presence_table, {"sender_id": sender_id, "left_at": at}, key=["sender_id"], update=["left_at"]
                 )
 
     def forget_sockets(self, instances: List[str], at: float) -> None:
         """The sockets of servers that are gone (a crash leaves its rows behind)."""
+        sockets = sockets_table.c
         for instance in instances:
-            for (sid,) in self._file.connection.execute("SELECT sid FROM sockets WHERE instance = ?", [instance]):
+            with self.db.connection() as connection:
+                sids = list(connection.execute(sa.select(sockets.sid).where(sockets.instance == instance)).scalars())
+            for sid in sids:
                 self.socket_left(sid, at)
 
     def instances(self) -> List[str]:
-        return [row[0] for row in self._file.connection.execute("SELECT DISTINCT instance FROM sockets")]
+        with self.db.connection() as connection:
+            return list(connection.execute(sa.select(sockets_table.c.instance).distinct()).scalars())
 
     def presence(self, sender_id: str) -> Presence:
-        online = self._file.connection.execute(
-            "SELECT COUNT(*) FROM sockets WHERE sender_id = ?", [sender_id]
-        ).fetchone()[0]
-        row = self._file.connection.execute("SELECT left_at FROM presence WHERE sender_id = ?", [sender_id]).fetchone()
-        return Presence(bool(online), row[0] if row else None)
+        sockets, presence = sockets_table.c, presence_table.c
+        online = self.db.scalar(sa.select(sa.func.count()).where(sockets.sender_id == sender_id))
+        left_at = self.db.scalar(sa.select(presence.left_at).where(presence.sender_id == sender_id))
+        return Presence(bool(online), left_at)
 
     def bot_messages_since(self, sender_id: str, since: float) -> List[Event]:
         """What the assistant and the agents said in a conversation after `since`."""

@@ -6,7 +6,7 @@
 The demo customers are the owners of the demo orders, one per phone number: they are who
 one can sign in as on the demo mall page (webapp).
 
-The database is the one named by ORDERS_DB (mall.settings). Opening a store never loads
+The database is the one named by DATABASE_URL or ORDERS_DB (mall.settings). Opening a store never loads
 demo data: only this command and the action server's first start do (mall.demo.init).
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Union
 
 from mall import settings
 from mall.store import OrderStore
@@ -71,19 +71,19 @@ def reset(store: OrderStore) -> None:
     store.replace_all(DEMO_ORDERS, DEMO_CUSTOMERS)
 
 
-def main(argv: List[str], path: Optional[Path] = None) -> int:
+def main(argv: List[str], path: Optional[Union[str, Path]] = None) -> int:
     command = argv[1] if len(argv) > 1 else ""
     if command not in {"init", "reset"}:
         print("usage: python -m mall.demo init|reset", file=sys.stderr)
         return 2
-    store = OrderStore(path or settings.orders_db())
+    store = OrderStore(path or settings.orders_database())
     try:
         if command == "reset":
             reset(store)
             note = " (demo data restored)"
         else:
             note = " (demo orders loaded)" if init(store) else ""
-        print(f"{store.path}: {store.db['orders'].count} orders{note}")
+        print(f"{store.db.display_name}: {store.count_orders()} orders{note}")
     finally:
         store.close()
     return 0

@@ -53,7 +53,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--days", type=int, default=None, help="only the last N days")
     args = parser.parse_args(argv)
-    store = OrderStore(settings.orders_db())
+    store = OrderStore(settings.orders_database())
     try:
         since = utc_now() - timedelta(days=args.days) if args.days else None
         sys.stdout.write(report(store.nlu_misses(since)))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Union
 from urllib.parse import urlparse
 
 import yaml
@@ -53,6 +53,12 @@ PAGE_ORIGINS_ENV = "MALL_PAGE_ORIGINS"
 MAX_MESSAGE_CHARS = 1000
 MAX_REQUEST_BYTES = 128 * 1024
 
+# Connections each process keeps to a database (mall.db): the Rasa server, the action server
+# and the web app each use a few at a time; PostgreSQL is started with room for all of them.
+DATABASE_POOL_SIZE = 5
+DATABASE_POOL_OVERFLOW = 10
+DATABASE_CONNECT_TIMEOUT_SECONDS = 5
+
 # A conversation idle this long starts a new session (domain.yml session_config, checked by
 # tests/test_domain.py): whatever was proved with a phone tail has to be proved again, and
 # the page drops its stored copy of the conversation.
@@ -69,10 +75,16 @@ DEFAULT_ACTION_TIMEOUT_SECONDS = 10.0
 
 @dataclass(frozen=True)
 class Ports:
-    """Loopback ports of the three servers (fixed defaults, SPEC section 5)."""
+    """Loopback ports of the three servers (fixed defaults, SPEC section 5); with `make
+    serve-cluster`, Rasa instance i listens on rasa + i - 1 and the load balancer on web
+    (SPEC section 7), and the rest on ports of the project's own choosing."""
 
     rasa: int = 5005
     web: int = 8080
+    cluster_postgres: int = 5433  # not 5432/6379: a system PostgreSQL or Redis may be there
+    cluster_redis: int = 6380
+    cluster_page: int = 8081  # the page and console, behind the load balancer
+    cluster_rasa_api: int = 8082  # the load balancer's door to Rasa's HTTP API, for the console only
 
 
 PORTS = Ports()
@@ -88,6 +100,16 @@ def orders_db(env: Optional[Mapping[str, str]] = None) -> Path:
 
 def conversations_db(env: Optional[Mapping[str, str]] = None) -> Path:
     return Path(_environ(env).get(CONVERSATIONS_DB_ENV) or DEFAULT_CONVERSATIONS_DB).resolve()
+
+
+def orders_database(env: Optional[Mapping[str, str]] = None) -> Union[str, Path]:
+    """Where the order store is: PostgreSQL when DATABASE_URL is set, else the SQLite file."""
+    return database_url(env) or orders_db(env)
+
+
+def conversations_database(env: Optional[Mapping[str, str]] = None) -> Union[str, Path]:
+    """Where the conversations are: PostgreSQL when DATABASE_URL is set, else the SQLite file."""
+    return database_url(env) or conversations_db(env)
 
 
 def action_timeout_seconds(env: Optional[Mapping[str, str]] = None) -> float:

@@ -1,8 +1,10 @@
-"""The orders database (SQLite through sqlite-utils): schema, reads and every write.
+"""The orders database (a SQLite file, or PostgreSQL when DATABASE_URL is set): reads and
+every write, the same code on both (SQLAlchemy Core, mall.db).
 
-Every write runs in one `BEGIN IMMEDIATE` transaction that re-reads the rows it is about
-to change, so two conversations racing on one order, or a customer saying "yes" twice,
-can never apply a change twice. Opening a store brings its schema up to date
+Every write runs in one transaction that locks and re-reads the rows it is about to change
+(`BEGIN IMMEDIATE` on SQLite, `SELECT … FOR UPDATE` on PostgreSQL), so two conversations
+racing on one order, on one Rasa instance or two, or a customer saying "yes" twice, can
+never apply a change twice. Opening a store brings its schema up to date
 (mall.migrations); the demo orders are loaded only by mall.demo.
 """
 
@@ -13,19 +15,29 @@ import json
 import os
 import re
 import secrets
-import sqlite3
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from enum import Enum
 from pathlib import Path
-from typing import Any, Callable, ContextManager, Dict, Iterable, List, Optional, Tuple, Union
+from typing import Any, Callable, ContextManager, Dict, Iterable, List, Mapping, Optional, Tuple
 
-import sqlite_utils
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from mall.catalog import CANCELLED, OPEN_STATUSES, UNPAID, VALID_PLANS, payment_method
-from mall.db import SQLiteFile
-from mall.migrations import MIGRATIONS, TABLES
+from mall.db import Database, Location
+from mall.migrations import (
+    METADATA,
+    MIGRATIONS,
+    TABLES,
+    handoff_tickets,
+    nlu_misses,
+    order_audit,
+    orders,
+)
+from mall.migrations import customers as accounts_table
+from mall.migrations import verification_failures as failures
 from mall.privacy import mask_phones_in_text
 
 # Fault injection, for the crash tests only: with ORDERS_FAULT_STAGE=<stage> the process
@@ -133,52 +145,97 @@ class ReorderResult:
     replacement: Optional[Order] = None
 
 
-class OrderStore:
-    """One SQLite connection; safe to share between the action server's requests."""
+# The statements of every lookup, built once (building one costs more than running it).
+_ORDER = sa.select(orders).where(orders.c.order_id == sa.bindparam("order_id"))
+_RECENT_FAILURES = (
+    sa.select(sa.func.count())
+    .select_from(failures)
+    .where(failures.c.order_id == sa.bindparam("order_id"), failures.c.created_at >= sa.bindparam("since"))
+)
 
-    def __init__(self, path: Union[os.PathLike, str], clock: Callable[[], datetime] = utc_now):
-        self.path = Path(path)
+
+class OrderStore:
+    """A small pool of connections (mall.db); safe to share between the action server's
+    requests. `location`: a SQLite file's path, or a database URL."""
+
+    def __init__(self, location: Location, clock: Callable[[], datetime] = utc_now):
+        self.db = Database(location)
+        self.path = self.db.path  # the SQLite file; None on PostgreSQL
         self._clock = clock
-        self._file = SQLiteFile(self.path)
-        self.db = sqlite_utils.Database(self._file.connection)
-        with self._file.transaction():
-            MIGRATIONS.apply(self.db)
+        MIGRATIONS.apply(self.db)
 
     def close(self) -> None:
-        self._file.close()
+        self.db.dispose()
 
-    def _transaction(self) -> ContextManager[sqlite3.Connection]:
-        return self._file.transaction()
+    def _transaction(self, *locks: str) -> ContextManager[Connection]:
+        return self.db.transaction(*locks)
 
-    def seed_if_empty(self, orders: Iterable[Dict[str, Any]], customers: Iterable[Dict[str, Any]] = ()) -> bool:
-        """Insert `orders` (`items` as a list) if there are none yet, and `customers` if
-        there are none yet; True if it inserted the orders. Atomic: of two processes seeding
-        at once, one inserts and the other sees it."""
-        with self._transaction():
-            if not self.db["customers"].count:
-                self.db.table("customers").insert_all(list(customers))
-            if self.db["orders"].count:
+    def seed_if_empty(self, orders: Iterable[Dict[str, Any]], accounts: Iterable[Dict[str, Any]] = ()) -> bool:
+        """Insert `orders` (`items` as a list) if there are none yet, and the customer
+        `accounts` if there are none yet; True if it inserted the orders. Atomic: of two
+        processes seeding at once, one inserts and the other sees it."""
+        with self._transaction("orders"):
+            if not self.db.scalar(sa.select(sa.func.count()).select_from(accounts_table)):
+                self._insert_customers(accounts)
+            if self.count_orders():
                 return False
             self._insert_orders(orders)
         return True
 
-    def replace_all(self, orders: Iterable[Dict[str, Any]], customers: Iterable[Dict[str, Any]] = ()) -> None:
-        """Every table emptied and `orders` and `customers` inserted, in one transaction:
-        readers see the old data or the new, never a mix."""
-        with self._transaction():
+    def replace_all(self, orders: Iterable[Dict[str, Any]], accounts: Iterable[Dict[str, Any]] = ()) -> None:
+        """Every table emptied and `orders` and the customer `accounts` inserted, in one
+        transaction: readers see the old data or the new, never a mix."""
+        with self._transaction("orders"):
             for name in TABLES:
-                self.db.execute(f"DELETE FROM [{name}]")
+                self.db.execute(METADATA.tables[name].delete())
             self._insert_orders(orders)
-            self.db.table("customers").insert_all(list(customers))
+            self._insert_customers(accounts)
 
-    def _insert_orders(self, orders: Iterable[Dict[str, Any]]) -> None:
-        self.db.table("orders").insert_all([{**order, "items": json.dumps(order["items"])} for order in orders])
+    def _insert_customers(self, accounts: Iterable[Dict[str, Any]]) -> None:
+        rows = list(accounts)
+        if rows:
+            self.db.execute(accounts_table.insert(), rows)
+
+    def _insert_orders(self, new_orders: Iterable[Dict[str, Any]]) -> None:
+        rows = [{**order, "items": json.dumps(order["items"])} for order in new_orders]
+        if rows:
+            self.db.execute(orders.insert(), rows)
+
+    def update_order(self, order_id: str, changes: Mapping[str, Any]) -> bool:
+        """A change made by the mall's other systems (the payment system marks an order
+        paid, the shop corrects a phone number), as they would make it: one statement, no
+        checks. The assistant's own changes go through cancel_and_reorder."""
+        statement = orders.update().where(orders.c.order_id == str(order_id)).values(**changes)
+        return self.db.execute(statement).rowcount == 1
 
     # -- reads ------------------------------------------------------------------------
 
     def get_order(self, order_id: str) -> Optional[Order]:
-        rows = list(self.db.query("SELECT * FROM orders WHERE order_id = ?", [str(order_id)]))
-        return Order.from_row(rows[0]) if rows else None
+        row = self.db.first(_ORDER, {"order_id": str(order_id)})
+        return Order.from_row(row) if row else None
+
+    def _locked_order(self, order_id: str) -> Optional[Order]:
+        """The order, its row locked until the transaction ends (PostgreSQL; SQLite's
+        writer holds the whole file)."""
+        row = self.db.first(_ORDER.with_for_update(), {"order_id": str(order_id)})
+        return Order.from_row(row) if row else None
+
+    def count_orders(self) -> int:
+        return self.db.scalar(sa.select(sa.func.count()).select_from(orders))
+
+    def all_orders(self) -> List[Order]:
+        return [Order.from_row(row) for row in self.db.rows(sa.select(orders).order_by(orders.c.order_id))]
+
+    def audit_trail(self) -> List[Dict[str, Any]]:
+        """Every recorded change, oldest first, the states decoded."""
+        return [
+            {
+                **row,
+                "old_state": json.loads(row["old_state"]) if row["old_state"] else None,
+                "new_state": json.loads(row["new_state"]),
+            }
+            for row in self.db.rows(sa.select(order_audit).order_by(order_audit.c.id))
+        ]
 
     def _existing_order(self, order_id: str) -> Order:
         """An order this transaction has just written."""
@@ -188,27 +245,28 @@ class OrderStore:
         return order
 
     def customer(self, customer_id: str) -> Optional[Customer]:
-        rows = list(self.db.query("SELECT * FROM customers WHERE customer_id = ?", [str(customer_id)]))
-        return Customer(**rows[0]) if rows else None
+        row = self.db.first(sa.select(accounts_table).where(accounts_table.c.customer_id == str(customer_id)))
+        return Customer(**row) if row else None
 
     def customers(self) -> List[Customer]:
-        return [Customer(**row) for row in self.db.query("SELECT * FROM customers ORDER BY customer_id")]
+        return [
+            Customer(**row) for row in self.db.rows(sa.select(accounts_table).order_by(accounts_table.c.customer_id))
+        ]
 
     def orders_of(self, customer: Customer) -> List[Order]:
         """All the customer's orders, newest first."""
-        rows = self.db.query(
-            "SELECT * FROM orders WHERE phone = ? ORDER BY created_at DESC, order_id", [customer.phone]
-        )
+        query = sa.select(orders).where(orders.c.phone == customer.phone)
+        rows = self.db.rows(query.order_by(orders.c.created_at.desc(), orders.c.order_id))
         return [Order.from_row(row) for row in rows]
 
     def open_orders(self, customer: Customer) -> List[Order]:
         """The customer's orders that can still be changed, newest first."""
-        marks = ", ".join("?" for _ in OPEN_STATUSES)
-        rows = self.db.query(
-            f"SELECT * FROM orders WHERE phone = ? AND status IN ({marks}) AND replaced_by IS NULL"
-            " ORDER BY created_at DESC, order_id",
-            [customer.phone, *OPEN_STATUSES],
+        query = sa.select(orders).where(
+            orders.c.phone == customer.phone,
+            orders.c.status.in_(list(OPEN_STATUSES)),
+            orders.c.replaced_by.is_(None),
         )
+        rows = self.db.rows(query.order_by(orders.c.created_at.desc(), orders.c.order_id))
         return [Order.from_row(row) for row in rows]
 
     def customer_order(self, customer: Customer, order_id: str) -> Optional[Order]:
@@ -218,32 +276,30 @@ class OrderStore:
 
     def recent_failures(self, order_id: str) -> int:
         since = _iso(self._clock() - LOCK_WINDOW)
-        return self.db.execute(
-            "SELECT COUNT(*) FROM verification_failures WHERE order_id = ? AND created_at >= ?",
-            [order_id, since],
-        ).fetchone()[0]
+        return self.db.scalar(_RECENT_FAILURES, {"order_id": order_id, "since": since})
 
     def tries_left(self, sender_id: str, client: Optional[str] = None) -> int:
         """Failed checks this conversation may still have (0 also when its client has none left)."""
         since = _iso(self._clock() - LOCK_WINDOW)
-        mine = self.db.execute(
-            "SELECT COUNT(*) FROM verification_failures WHERE sender_id = ? AND created_at >= ?", [sender_id, since]
-        ).fetchone()[0]
+        mine = self.db.scalar(
+            sa.select(sa.func.count()).where(failures.c.sender_id == sender_id, failures.c.created_at >= since)
+        )
         if client and self._client_failures(client, since) >= CLIENT_FAILURE_LIMIT:
             return 0
         return max(0, TRIES_PER_CONVERSATION - mine)
 
     def _client_failures(self, client: str, since: str) -> int:
-        return self.db.execute(
-            "SELECT COUNT(*) FROM verification_failures WHERE client = ? AND created_at >= ?", [client, since]
-        ).fetchone()[0]
+        return self.db.scalar(
+            sa.select(sa.func.count()).where(failures.c.client == client, failures.c.created_at >= since)
+        )
 
     def _clients_failed_for(self, order_id: str, since: str) -> int:
-        return self.db.execute(
-            "SELECT COUNT(DISTINCT COALESCE(client, 'conversation:' || sender_id)) FROM verification_failures"
-            " WHERE order_id = ? AND created_at >= ?",
-            [order_id, since],
-        ).fetchone()[0]
+        guesser = sa.func.coalesce(failures.c.client, sa.literal("conversation:") + failures.c.sender_id)
+        return self.db.scalar(
+            sa.select(sa.func.count(sa.distinct(guesser))).where(
+                failures.c.order_id == order_id, failures.c.created_at >= since
+            )
+        )
 
     def verify_owner(
         self,
@@ -260,7 +316,11 @@ class OrderStore:
         one. `client` defaults to the conversation (then each conversation is its own client)."""
         client = client or f"conversation:{sender_id}"
         since = _iso(self._clock() - LOCK_WINDOW)
-        with self._transaction():
+        # On PostgreSQL the counts are checked and the failure recorded under locks of the
+        # conversation, the client and the order (there is no row to lock for a count).
+        with self._transaction(
+            f"guesses:conversation:{sender_id}", f"guesses:client:{client}", f"guesses:order:{order_id}"
+        ):
             if not self.tries_left(sender_id, client):
                 return Verification.TOO_MANY
             if self._clients_failed_for(str(order_id), since) >= LOCK_AFTER_CLIENTS:
@@ -269,26 +329,24 @@ class OrderStore:
             if order is not None and order.belongs_to(phone_tail):
                 return Verification.VERIFIED
             if count_failure:
-                self.db.table("verification_failures").insert(
-                    {
-                        "order_id": str(order_id),
-                        "sender_id": sender_id,
-                        "client": client,
-                        "created_at": _iso(self._clock()),
-                    }
+                self.db.execute(
+                    failures.insert().values(
+                        order_id=str(order_id), sender_id=sender_id, client=client, created_at=_iso(self._clock())
+                    )
                 )
         return Verification.NO_MATCH
 
     def tickets(self, status: Optional[str] = None) -> List[Dict[str, Any]]:
         """Newest first (ticket numbers count up, so they break ties within a second)."""
-        where, params = ("WHERE status = ?", [status]) if status else ("", [])
-        return list(
-            self.db.query(f"SELECT * FROM handoff_tickets {where} ORDER BY created_at DESC, ticket_id DESC", params)
+        query = sa.select(handoff_tickets).order_by(
+            handoff_tickets.c.created_at.desc(), handoff_tickets.c.ticket_id.desc()
         )
+        if status:
+            query = query.where(handoff_tickets.c.status == status)
+        return self.db.rows(query)
 
     def get_ticket(self, ticket_id: str) -> Optional[Dict[str, Any]]:
-        rows = list(self.db.query("SELECT * FROM handoff_tickets WHERE ticket_id = ?", [ticket_id]))
-        return rows[0] if rows else None
+        return self.db.first(sa.select(handoff_tickets).where(handoff_tickets.c.ticket_id == ticket_id))
 
     # -- writes -----------------------------------------------------------------------
 
@@ -314,7 +372,7 @@ class OrderStore:
             raise ValueError(f"{method.code} cannot be paid in {installments} installments")
 
         with self._transaction():
-            order = self.get_order(order_id)
+            order = self._locked_order(order_id)
             if order is None:
                 return ReorderResult(ReorderOutcome.UNKNOWN_ORDER)
             customer = self.customer(customer_id) if customer_id else None
@@ -327,24 +385,26 @@ class OrderStore:
 
             now = _iso(self._clock())
             new_id = self._new_order_id()
-            self.db.table("orders").insert(
-                {
-                    "order_id": new_id,
-                    "phone": order.phone,
-                    "status": UNPAID,
-                    "payment_method": method.code,
-                    "installments": installments,
-                    "total": order.total,
-                    "items": json.dumps(list(order.items)),
-                    "replaced_by": None,
-                    "replaces": order.order_id,
-                    "created_at": now,
-                    "updated_at": now,
-                }
+            self.db.execute(
+                orders.insert().values(
+                    order_id=new_id,
+                    phone=order.phone,
+                    status=UNPAID,
+                    payment_method=method.code,
+                    installments=installments,
+                    total=order.total,
+                    items=json.dumps(list(order.items)),
+                    replaced_by=None,
+                    replaces=order.order_id,
+                    created_at=now,
+                    updated_at=now,
+                )
             )
             _fault_point("new_order_inserted")
-            self.db.table("orders").update(
-                order.order_id, {"status": CANCELLED, "replaced_by": new_id, "updated_at": now}
+            self.db.execute(
+                orders.update()
+                .where(orders.c.order_id == order.order_id)
+                .values(status=CANCELLED, replaced_by=new_id, updated_at=now)
             )
             _fault_point("old_order_cancelled")
             cancelled = self._existing_order(order.order_id)
@@ -373,46 +433,53 @@ class OrderStore:
         mentioned goes in `claimed_order_id`. Only a canonical payment method is kept, and
         only what looks like an order number: whatever a customer typed is not a fact."""
         method = payment_method(requested_method)
-        with self._transaction():
+        # One ticket at a time is numbered (and one open per conversation checked): on
+        # PostgreSQL that is the "handoff_tickets" lock, there being no row to lock yet.
+        with self._transaction("handoff_tickets"):
             existing = self.open_ticket(sender_id)
             if existing:
                 if live and not existing["live"]:  # asked again now that agents are in
-                    self.db.execute("UPDATE handoff_tickets SET live = 1 WHERE ticket_id = ?", [existing["ticket_id"]])
+                    self.db.execute(
+                        handoff_tickets.update()
+                        .where(handoff_tickets.c.ticket_id == existing["ticket_id"])
+                        .values(live=1)
+                    )
                 return existing["ticket_id"]
             now = self._clock()
             prefix = f"HT{now:%y%m%d}"
-            issued_today = self.db.execute(
-                "SELECT COUNT(*) FROM handoff_tickets WHERE ticket_id LIKE ?", [prefix + "%"]
-            ).fetchone()[0]
+            issued_today = self.db.scalar(
+                sa.select(sa.func.count())
+                .select_from(handoff_tickets)
+                .where(handoff_tickets.c.ticket_id.like(prefix + "%"))
+            )
             ticket_id = f"{prefix}{issued_today + 1:04d}"
-            self.db.table("handoff_tickets").insert(
-                {
-                    "ticket_id": ticket_id,
-                    "order_id": _order_number(order_id),
-                    "claimed_order_id": _order_number(claimed_order_id) if not order_id else None,
-                    "sender_id": sender_id,
-                    "reason": reason,
-                    "status": "open",
-                    "language": language,
-                    "requested_method": method.code if method else None,
-                    "transcript": json.dumps(transcript or [], ensure_ascii=False),
-                    "created_at": _iso(now),
-                    "closed_at": None,
-                    "live": int(live),
-                    "agent_joined_at": None,
-                }
+            self.db.execute(
+                handoff_tickets.insert().values(
+                    ticket_id=ticket_id,
+                    order_id=_order_number(order_id),
+                    claimed_order_id=_order_number(claimed_order_id) if not order_id else None,
+                    sender_id=sender_id,
+                    reason=reason,
+                    status="open",
+                    language=language,
+                    requested_method=method.code if method else None,
+                    transcript=json.dumps(transcript or [], ensure_ascii=False),
+                    created_at=_iso(now),
+                    closed_at=None,
+                    live=int(live),
+                    agent_joined_at=None,
+                )
             )
         return ticket_id
 
     def open_ticket(self, sender_id: str) -> Optional[Dict[str, Any]]:
         """The conversation's open ticket, if it has one."""
-        rows = list(
-            self.db.query(
-                "SELECT * FROM handoff_tickets WHERE sender_id = ? AND status = 'open' ORDER BY created_at LIMIT 1",
-                [sender_id],
-            )
+        return self.db.first(
+            sa.select(handoff_tickets)
+            .where(handoff_tickets.c.sender_id == sender_id, handoff_tickets.c.status == "open")
+            .order_by(handoff_tickets.c.created_at)
+            .limit(1)
         )
-        return rows[0] if rows else None
 
     def close_ticket(self, ticket_id: str) -> bool:
         """Close an open ticket; False if it does not exist or was already closed."""
@@ -425,8 +492,9 @@ class OrderStore:
     def _end_ticket(self, ticket_id: str, status: str) -> bool:
         with self._transaction():
             ended = self.db.execute(
-                "UPDATE handoff_tickets SET status = ?, closed_at = ? WHERE ticket_id = ? AND status = 'open'",
-                [status, _iso(self._clock()), ticket_id],
+                handoff_tickets.update()
+                .where(handoff_tickets.c.ticket_id == ticket_id, handoff_tickets.c.status == "open")
+                .values(status=status, closed_at=_iso(self._clock()))
             ).rowcount
         return ended == 1
 
@@ -434,8 +502,9 @@ class OrderStore:
         """An agent replied: from now on the assistant keeps quiet in that conversation."""
         with self._transaction():
             self.db.execute(
-                "UPDATE handoff_tickets SET agent_joined_at = ? WHERE ticket_id = ? AND agent_joined_at IS NULL",
-                [_iso(self._clock()), ticket_id],
+                handoff_tickets.update()
+                .where(handoff_tickets.c.ticket_id == ticket_id, handoff_tickets.c.agent_joined_at.is_(None))
+                .values(agent_joined_at=_iso(self._clock()))
             )
 
     def queue_position(self, ticket_id: str) -> int:
@@ -444,11 +513,20 @@ class OrderStore:
         ticket = self.get_ticket(ticket_id)
         if ticket is None:
             return 1
-        ahead = self.db.execute(
-            "SELECT COUNT(*) FROM handoff_tickets WHERE status = 'open' AND live = 1 AND agent_joined_at IS NULL"
-            " AND (created_at < ? OR (created_at = ? AND ticket_id < ?))",
-            [ticket["created_at"], ticket["created_at"], ticket_id],
-        ).fetchone()[0]
+        tickets = handoff_tickets.c
+        ahead = self.db.scalar(
+            sa.select(sa.func.count())
+            .select_from(handoff_tickets)
+            .where(
+                tickets.status == "open",
+                tickets.live == 1,
+                tickets.agent_joined_at.is_(None),
+                sa.or_(
+                    tickets.created_at < ticket["created_at"],
+                    sa.and_(tickets.created_at == ticket["created_at"], tickets.ticket_id < ticket_id),
+                ),
+            )
+        )
         return ahead + 1
 
     def record_nlu_miss(
@@ -457,21 +535,22 @@ class OrderStore:
         """A message not understood (`kind` "fallback") or asked about ("clarification"),
         with the classifier's best guesses; phone numbers masked."""
         with self._transaction():
-            self.db.table("nlu_misses").insert(
-                {
-                    "sender_id": sender_id,
-                    "text": mask_phones_in_text(text),
-                    "kind": kind,
-                    "guesses": json.dumps([[name, round(confidence, 3)] for name, confidence in guesses]),
-                    "language": language,
-                    "created_at": _iso(self._clock()),
-                }
+            self.db.execute(
+                nlu_misses.insert().values(
+                    sender_id=sender_id,
+                    text=mask_phones_in_text(text),
+                    kind=kind,
+                    guesses=json.dumps([[name, round(confidence, 3)] for name, confidence in guesses]),
+                    language=language,
+                    created_at=_iso(self._clock()),
+                )
             )
 
     def nlu_misses(self, since: Optional[datetime] = None) -> List[Dict[str, Any]]:
-        where, params = ("WHERE created_at >= ?", [_iso(since)]) if since else ("", [])
-        rows = self.db.query(f"SELECT * FROM nlu_misses {where} ORDER BY id", params)
-        return [{**row, "guesses": json.loads(row["guesses"] or "[]")} for row in rows]
+        query = sa.select(nlu_misses).order_by(nlu_misses.c.id)
+        if since:
+            query = query.where(nlu_misses.c.created_at >= _iso(since))
+        return [{**row, "guesses": json.loads(row["guesses"] or "[]")} for row in self.db.rows(query)]
 
     def _new_order_id(self) -> str:
         """16 digits like the mall's: 52 + yymmdd + 8 random digits, unused so far."""
@@ -488,14 +567,14 @@ class OrderStore:
         conversation_id: str,
         changed_at: str,
     ) -> None:
-        self.db.table("order_audit").insert(
-            {
-                "order_id": order_id,
-                "old_state": json.dumps(old_state) if old_state else None,
-                "new_state": json.dumps(new_state),
-                "conversation_id": conversation_id,
-                "changed_at": changed_at,
-            }
+        self.db.execute(
+            order_audit.insert().values(
+                order_id=order_id,
+                old_state=json.dumps(old_state) if old_state else None,
+                new_state=json.dumps(new_state),
+                conversation_id=conversation_id,
+                changed_at=changed_at,
+            )
         )
 
 

@@ -13,7 +13,9 @@ Named in credentials.yml by their module path; they keep Rasa's channel names ("
 The socket.io channel also keeps track of which conversations have a widget connected
 (mall.conversations, shared by every Rasa server and read by the agent console). What the
 assistant or an agent said while a conversation had no widget connected (the customer
-closed the tab) is delivered when the customer comes back.
+closed the tab) is delivered when the customer comes back. With REDIS_URL set, what any
+Rasa instance emits reaches the widget on whichever instance it is connected to
+(rasa_addons.socket_queue).
 
 Who may talk in which conversation (mall.identity):
 - socket.io: a browser from another origin than the mall page's (MALL_PAGE_ORIGINS) is
@@ -70,6 +72,7 @@ from mall.identity import (
     one_off_conversation_id,
     verify_token,
 )
+from rasa_addons.socket_queue import share_rooms
 
 logger = logging.getLogger(__name__)
 
@@ -274,7 +277,7 @@ class SocketIOChannel(SocketIOInput):
 
     def _conversations(self) -> ConversationLog:
         if self._log is None:
-            self._log = ConversationLog(settings.conversations_db())
+            self._log = ConversationLog(settings.conversations_database())
             self._log.forget_sockets([i for i in self._log.instances() if not _alive(i)], time.time())
         return self._log
 
@@ -291,6 +294,9 @@ class SocketIOChannel(SocketIOInput):
         blueprint = super().blueprint(guarded)
         sio = self.sio
         assert sio is not None  # set by Rasa's blueprint()
+        redis_url = settings.redis_url()
+        if redis_url:  # several Rasa instances: emits go through Redis (before any socket connects)
+            share_rooms(sio, redis_url)
         sio.eio.max_http_buffer_size = settings.MAX_REQUEST_BYTES
         sio.eio.handle_request = _ends_without_a_response(self._checked(sio.eio.handle_request))
         self._door.attach(blueprint)

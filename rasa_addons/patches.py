@@ -9,6 +9,7 @@ server of this project builds from endpoints.yml before its first message, calls
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from typing import Any, Callable, Tuple
 
@@ -35,15 +36,25 @@ class Patch:
     def install(self) -> None:
         if self.is_installed():
             return
+        static = isinstance(inspect.getattr_static(self.owner, self.attribute), staticmethod)
         replacement = self.wrap(getattr(self.owner, self.attribute))
         setattr(replacement, _MARK, True)
-        setattr(self.owner, self.attribute, replacement)
+        setattr(self.owner, self.attribute, staticmethod(replacement) if static else replacement)
 
 
 def all_patches() -> Tuple[Patch, ...]:
-    from rasa_addons import action_calls, action_failures, handoff_wait, multiple_questions, nlu_threads, typed_buttons
+    from rasa_addons import (
+        action_calls,
+        action_failures,
+        handoff_wait,
+        multiple_questions,
+        nlu_threads,
+        outages,
+        typed_buttons,
+    )
 
     return (
+        *outages.PATCHES,
         action_failures.PATCH,
         action_calls.PATCH,
         handoff_wait.PATCH,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any, Dict, Iterator
 
@@ -31,6 +34,35 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[OrderStor
     opened.close()
     services._open_store.cache_clear()
     services._open_log.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Any]:
+    """One PostgreSQL for the session, started only if a test asks for it. Its data folder
+    is not under pytest's tmp_path: those are private to root (0700) and PostgreSQL runs as
+    the postgres user."""
+    from launcher.backing import running_postgres
+
+    directory = Path(tempfile.mkdtemp(prefix="pg-test-"))
+    directory.chmod(0o755)
+    try:
+        with running_postgres(directory) as server:
+            yield server
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+_DATABASES = itertools.count(1)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new, empty database on each backend: a SQLite file, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "orders.db")
+    from tests.support import new_postgres_database
+
+    return new_postgres_database(request.getfixturevalue("postgres_server"), f"test_{next(_DATABASES)}")
 
 
 @pytest.fixture(scope="session")

@@ -10,17 +10,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Union
 
 import pytest
+import sqlalchemy as sa
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from launcher.backing import Postgres
 from launcher.stack import Assistant
 from mall import demo, settings
 from mall.demo import DEMO_ORDER_IDS
 from mall.identity import Identity, checked_metadata
 from mall.language import message_language
+from mall.migrations import orders as orders_table
 from mall.store import OrderStore
 
 if TYPE_CHECKING:
@@ -76,16 +79,33 @@ def chinese(text: str) -> bool:
     return message_language(text) == "zh"
 
 
-def demo_store(path: Path, clock: Optional[Callable[[], datetime]] = None) -> OrderStore:
-    """A store on `path` holding the demo orders (as the action server's first start leaves it)."""
+def demo_store(path: Union[str, Path], clock: Optional[Callable[[], datetime]] = None) -> OrderStore:
+    """A store on `path` (a file or a database URL) holding the demo orders (as the action
+    server's first start leaves it)."""
     store = OrderStore(path, clock=clock) if clock else OrderStore(path)
     demo.init(store)
     return store
 
 
+def order_rows(store: OrderStore) -> List[Dict[str, Any]]:
+    """Every order as stored (a row per order, `items` as JSON text)."""
+    return store.db.rows(sa.select(orders_table).order_by(orders_table.c.order_id))
+
+
 def new_orders(store: OrderStore) -> List[Dict[str, Any]]:
     """Orders that are not demo orders: what cancel-and-reorder created."""
-    return [row for row in store.db["orders"].rows if row["order_id"] not in DEMO_ORDER_IDS]
+    return [row for row in order_rows(store) if row["order_id"] not in DEMO_ORDER_IDS]
+
+
+def new_postgres_database(server: Postgres, name: str) -> str:
+    """A new database on a running PostgreSQL; its URL."""
+    engine = sa.create_engine(server.url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        # A test's commits need not survive a power cut: no waiting for the disk at each.
+        connection.execute(sa.text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
+    engine.dispose()
+    return server.url.rsplit("/", 1)[0] + "/" + name
 
 
 @dataclass

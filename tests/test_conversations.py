@@ -325,7 +325,7 @@ def test_odd_input_gets_a_reply_and_changes_nothing(assistant, orders, message, 
         chat.say("5201121000000001")
         chat.say("1234")
     assert chat.say(message).strip()
-    assert orders.db["orders"].count == len(demo.DEMO_ORDERS)
+    assert orders.count_orders() == len(demo.DEMO_ORDERS)
     assert orders.get_order("5201121000000001").status == "unpaid"
 
 
@@ -351,7 +351,7 @@ def test_sql_as_an_order_number_is_refused(assistant, orders):
     chat = Chat(assistant)
     chat.say("change my payment method")
     assert "16" in chat.say('/inform{"order_id":"1 OR 1=1"}')
-    assert orders.db["orders"].count == len(demo.DEMO_ORDERS)
+    assert orders.count_orders() == len(demo.DEMO_ORDERS)
 
 
 def test_two_conversations_confirming_at_once_create_one_order(assistant, orders):
@@ -370,7 +370,7 @@ def test_two_conversations_confirming_at_once_create_one_order(assistant, orders
 def test_order_paid_before_the_yes_is_left_alone_and_handed_off(assistant, orders):
     chat = Chat(assistant)
     assert "Please confirm" in chat.say("switch order 5201121000000006 to alipay, phone ends 9012")
-    orders.db["orders"].update("5201121000000006", {"status": "paid"})  # paid in another tab
+    orders.update_order("5201121000000006", {"status": "paid"})  # paid in another tab
     reply = chat.say("yes")
     assert "is now paid" in reply and HOTLINE in reply
     assert orders.get_order("5201121000000006").status == "paid" and new_orders(orders) == []

@@ -142,24 +142,24 @@ def test_confirmed_change_cancels_and_reorders(store, domain):
 
 def test_second_yes_reports_the_same_new_order(store, domain):
     first = run(ActionCancelAndReorder(), tracker(CONFIRMED), domain)
-    count = store.db["orders"].count
+    count = store.count_orders()
     again = run(ActionCancelAndReorder(), tracker(CONFIRMED), domain)
     assert again.responses == ["utter_reorder_already_done"]
     assert again.slots["order_id"] == first.slots["order_id"]
-    assert store.db["orders"].count == count
+    assert store.count_orders() == count
 
 
 def test_order_paid_since_the_lookup_is_left_alone_and_handed_off(store, domain):
-    store.db["orders"].update(UNPAID, {"status": "paid"})
+    store.update_order(UNPAID, {"status": "paid"})
     result = run(ActionCancelAndReorder(), tracker(CONFIRMED), domain)
     assert result.responses == ["utter_order_no_longer_unpaid"]
     assert result.followup == "action_handoff_to_human"
     assert result.slots["order_status"] == "paid"
-    assert store.get_order(UNPAID).status == "paid" and store.db["orders"].count == 8
+    assert store.get_order(UNPAID).status == "paid" and store.count_orders() == 8
 
 
 def test_order_cancelled_elsewhere_is_not_handed_off(store, domain):
-    store.db["orders"].update(UNPAID, {"status": "cancelled"})
+    store.update_order(UNPAID, {"status": "cancelled"})
     result = run(ActionCancelAndReorder(), tracker(CONFIRMED), domain)
     assert result.responses == ["utter_order_no_longer_unpaid"] and result.followup is None
 
@@ -170,7 +170,7 @@ def test_order_cancelled_elsewhere_is_not_handed_off(store, domain):
 def test_nothing_happens_without_a_complete_confirmed_request(store, domain, override):
     result = run(ActionCancelAndReorder(), tracker({**CONFIRMED, **override}), domain)
     assert result.responses == ["utter_change_discarded"]
-    assert store.get_order(UNPAID).status == "unpaid" and store.db["orders"].count == 8
+    assert store.get_order(UNPAID).status == "unpaid" and store.count_orders() == 8
 
 
 def test_nothing_happens_for_an_unverified_order(store, domain):
@@ -184,7 +184,7 @@ def test_ownership_lost_inside_the_transaction(store, domain, monkeypatch):
     import actions.payment_change as module
 
     monkeypatch.setattr(module, "verified_order", lambda tracker: store.get_order(UNPAID))
-    store.db["orders"].update(UNPAID, {"phone": "13900009999"})
+    store.update_order(UNPAID, {"phone": "13900009999"})
     result = run(ActionCancelAndReorder(), tracker(CONFIRMED), domain)
     assert result.responses == ["utter_order_not_verified"]
     assert store.get_order(UNPAID).status == "unpaid"

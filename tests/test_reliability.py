@@ -12,6 +12,7 @@ from typing import Any, Dict
 
 import pytest
 import requests
+import sqlalchemy as sa
 from aiohttp import web
 
 from launcher.stack import free_port, running_actions, running_rasa
@@ -74,9 +75,9 @@ def test_action_server_killed_mid_reorder_leaves_all_or_nothing(tmp_path, domain
         caller.join(timeout=30)
 
     after_crash = OrderStore(orders_db)
-    assert after_crash.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert after_crash.db.scalar(sa.text("PRAGMA integrity_check")) == "ok"
     old, created = after_crash.get_order(UNPAID), new_orders(after_crash)
-    audit = after_crash.db["order_audit"].count
+    audit = len(after_crash.audit_trail())
     if stage == "after_commit":  # committed: fully after
         assert (old.status, len(created), audit) == ("cancelled", 1, 2)
         assert old.replaced_by == created[0]["order_id"]
@@ -106,8 +107,10 @@ def _confirm_at(args) -> str:
     return outcome.value
 
 
-def test_simultaneous_confirmations_create_exactly_one_order(tmp_path):
-    db_path = tmp_path / "orders.db"
+def test_simultaneous_confirmations_create_exactly_one_order(database):
+    """Each racer has its own process and connection: on SQLite they queue for the file's
+    write lock, on PostgreSQL for the order's row lock."""
+    db_path = database
     store = demo_store(db_path)
     with multiprocessing.get_context("spawn").Pool(RACERS) as pool:
         for round_number in range(RACE_ROUNDS):
@@ -118,7 +121,7 @@ def test_simultaneous_confirmations_create_exactly_one_order(tmp_path):
                 [ReorderOutcome.REORDERED.value] + [ReorderOutcome.ALREADY_REPLACED.value] * (RACERS - 1)
             ), f"round {round_number}: {outcomes}"
             assert len(new_orders(store)) == 1
-            assert store.db["order_audit"].count == 2
+            assert len(store.audit_trail()) == 2
 
 
 def say(rasa_url: str, sender: str, text: str) -> str:

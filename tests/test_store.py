@@ -1,17 +1,21 @@
-"""The order store: demo data, ownership checks, the transactional cancel-and-reorder."""
+"""The order store: demo data, ownership checks, the transactional cancel-and-reorder, on
+both backends (a SQLite file, PostgreSQL): the `database` fixture runs each test on each."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
-import sqlite_utils
+import sqlalchemy as sa
 
 from mall import demo
+from mall.db import Database
 from mall.demo import DEMO_ORDERS
 from mall.migrations import MIGRATIONS
+from mall.migrations import orders as orders_table
 from mall.store import (
     CLIENT_FAILURE_LIMIT,
     LOCK_AFTER_CLIENTS,
@@ -21,13 +25,25 @@ from mall.store import (
     ReorderOutcome,
     Verification,
 )
-from tests.support import demo_store
+from tests.support import demo_store, order_rows
 
 UNPAID, PAID = "5201121000000001", "5201121000000002"
 
 
+@pytest.fixture
+def store(database):
+    """The demo orders, on each backend (overrides conftest's SQLite-only store)."""
+    opened = demo_store(database)
+    yield opened
+    opened.close()
+
+
 def orders(store: OrderStore):
-    return {row["order_id"]: row for row in store.db["orders"].rows}
+    return {row["order_id"]: row for row in order_rows(store)}
+
+
+def columns(store: OrderStore, table: str):
+    return {column["name"] for column in sa.inspect(store.db.engine).get_columns(table)}
 
 
 def test_new_database_has_exactly_the_demo_orders(store):
@@ -44,22 +60,22 @@ def test_new_database_has_exactly_the_demo_orders(store):
     assert first.items[0]["name"] == "Xiaomi 14 12GB+256GB"
 
 
-def test_opening_a_store_loads_no_demo_data(tmp_path):
+def test_opening_a_store_loads_no_demo_data(database):
     """The web app and the benchmark's million-order database open stores too."""
-    store = OrderStore(tmp_path / "orders.db")
-    assert store.db["orders"].count == 0 and store.tickets() == []
+    store = OrderStore(database)
+    assert store.count_orders() == 0 and store.tickets() == []
 
 
-def test_existing_database_is_not_refilled(tmp_path):
-    path = tmp_path / "orders.db"
+def test_existing_database_is_not_refilled(database):
+    path = database
     assert demo.init(OrderStore(path)) is True
-    OrderStore(path).db["orders"].delete(UNPAID)
+    OrderStore(path).db.execute(orders_table.delete().where(orders_table.c.order_id == UNPAID))
     assert demo.init(OrderStore(path)) is False
     assert OrderStore(path).get_order(UNPAID) is None
 
 
-def test_demo_command_initialises_and_resets(tmp_path, capsys):
-    path = tmp_path / "orders.db"
+def test_demo_command_initialises_and_resets(database, capsys):
+    path = database
     assert demo.main(["demo", "init"], path) == 0
     OrderStore(path).cancel_and_reorder(UNPAID, "1234", "alipay", 1, "c1")
     assert demo.main(["demo", "init"], path) == 0  # an existing database keeps its orders
@@ -69,12 +85,10 @@ def test_demo_command_initialises_and_resets(tmp_path, capsys):
     assert demo.main(["demo", "bogus"], path) == 2
 
 
-def test_migrations_are_recorded_and_applied_once(tmp_path):
-    path = tmp_path / "orders.db"
-    store = demo_store(path)
-    applied = [migration.name for migration in MIGRATIONS.applied(store.db)]
-    assert applied == [migration.name for migration in MIGRATIONS.pending(sqlite_utils.Database(memory=True))]
-    assert MIGRATIONS.pending(OrderStore(path).db) == []
+def test_migrations_are_recorded_and_applied_once(database):
+    store = demo_store(database)
+    assert MIGRATIONS.applied(store.db) == MIGRATIONS.names
+    assert MIGRATIONS.pending(OrderStore(database).db) == []
 
 
 def test_missing_columns_are_added_to_an_older_database(tmp_path):
@@ -88,9 +102,9 @@ def test_missing_columns_are_added_to_an_older_database(tmp_path):
             "INSERT INTO orders VALUES ('5201121000000009', '13800001234', 'unpaid', 'alipay', 1, 9.5, '[]', 'x')"
         )
     store = OrderStore(path)
-    assert {"replaced_by", "replaces", "updated_at"} <= set(store.db["orders"].columns_dict)
+    assert {"replaced_by", "replaces", "updated_at"} <= columns(store, "orders")
     assert store.get_order("5201121000000009").replaced_by is None
-    assert store.db["handoff_tickets"].exists()
+    assert sa.inspect(store.db.engine).has_table("handoff_tickets")
 
 
 def test_reset_restores_the_demo_state(store):
@@ -99,7 +113,7 @@ def test_reset_restores_the_demo_state(store):
     demo.reset(store)
     assert len(orders(store)) == len(DEMO_ORDERS)
     assert store.get_order(UNPAID).status == "unpaid"
-    assert store.tickets() == [] and store.db["order_audit"].count == 0
+    assert store.tickets() == [] and store.audit_trail() == []
 
 
 @pytest.mark.parametrize(
@@ -126,9 +140,8 @@ def test_a_conversation_has_three_tries_whatever_it_guesses(store):
     assert store.verify_owner(UNPAID, "1234", "c1") is Verification.TOO_MANY  # even the right tail
 
 
-def test_one_client_with_many_conversations_never_locks_the_owner_out(tmp_path):
+def test_one_client_with_many_conversations_never_locks_the_owner_out(store):
     """Throw-away sender ids from one client used to lock the order for everyone."""
-    store = demo_store(tmp_path / "orders.db")
     guesses = [store.verify_owner(UNPAID, "0000", f"throwaway-{i}", client="attacker") for i in range(20)]
     assert guesses[:CLIENT_FAILURE_LIMIT] == [Verification.NO_MATCH] * CLIENT_FAILURE_LIMIT
     assert set(guesses[CLIENT_FAILURE_LIMIT:]) == {Verification.TOO_MANY}  # the guesser pays
@@ -136,14 +149,14 @@ def test_one_client_with_many_conversations_never_locks_the_owner_out(tmp_path):
     assert store.verify_owner(UNPAID, "1234", "owner", client="owner-phone") is Verification.VERIFIED
 
 
-def test_wrong_tails_from_many_clients_lock_the_order_for_an_hour(tmp_path):
+def test_wrong_tails_from_many_clients_lock_the_order_for_an_hour(database):
     now = [datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)]
-    store = demo_store(tmp_path / "orders.db", clock=lambda: now[0])
+    store = demo_store(database, clock=lambda: now[0])
     for i in range(LOCK_AFTER_CLIENTS):
         assert store.verify_owner(UNPAID, "0000", f"attacker-{i}", client=f"client-{i}") is Verification.NO_MATCH
     # Locked even for the right tail, for every conversation, and across a restart.
     assert (
-        OrderStore(tmp_path / "orders.db", clock=lambda: now[0]).verify_owner(UNPAID, "1234", "owner", client="o")
+        OrderStore(database, clock=lambda: now[0]).verify_owner(UNPAID, "1234", "owner", client="o")
         is Verification.LOCKED
     )
     assert store.verify_owner(PAID, "1234", "owner", client="o") is Verification.VERIFIED  # other orders unaffected
@@ -183,32 +196,32 @@ def test_cancel_and_reorder_replaces_an_unpaid_order_atomically(store):
     assert (new.status, new.payment_method, new.installments) == ("unpaid", "alipay", 1)
     assert (new.total, new.items, new.phone, new.replaces) == (old.total, old.items, old.phone, UNPAID)
     assert len(new.order_id) == 16 and new.order_id.isdigit()
-    audit = list(store.db.query("SELECT * FROM order_audit ORDER BY id"))
+    audit = store.audit_trail()
     assert [(row["order_id"], row["conversation_id"]) for row in audit] == [
         (UNPAID, "conv-1"),
         (new.order_id, "conv-1"),
     ]
-    assert json.loads(audit[0]["old_state"])["status"] == "unpaid"
-    assert json.loads(audit[0]["new_state"])["status"] == "cancelled"
+    assert audit[0]["old_state"]["status"] == "unpaid"
+    assert audit[0]["new_state"]["status"] == "cancelled"
 
 
 def test_a_second_yes_creates_nothing(store):
     first = store.cancel_and_reorder(UNPAID, "1234", "alipay", 1, "c1")
-    count = store.db["orders"].count
+    count = store.count_orders()
     again = store.cancel_and_reorder(UNPAID, "1234", "wechat_pay", 1, "c1")
     assert again.outcome is ReorderOutcome.ALREADY_REPLACED
     assert again.replacement.order_id == first.replacement.order_id
     assert again.replacement.payment_method == "alipay"
-    assert store.db["orders"].count == count
+    assert store.count_orders() == count
 
 
 @pytest.mark.parametrize("status", ["paid", "shipped", "completed", "cancelled", "refunded"])
 def test_only_unpaid_orders_are_cancelled(store, status):
-    store.db["orders"].update(UNPAID, {"status": status})
+    store.update_order(UNPAID, {"status": status})
     result = store.cancel_and_reorder(UNPAID, "1234", "alipay", 1, "c1")
     assert result.outcome is ReorderOutcome.NOT_UNPAID
     assert store.get_order(UNPAID).status == status
-    assert store.db["orders"].count == len(DEMO_ORDERS)
+    assert store.count_orders() == len(DEMO_ORDERS)
 
 
 def test_someone_elses_order_is_not_touched(store):
@@ -232,13 +245,13 @@ def test_invalid_choices_are_refused_before_any_write(store, method, plan):
 
 def test_a_failed_write_rolls_everything_back(store, monkeypatch):
     def broken_audit(*args, **kwargs):
-        raise sqlite3.OperationalError("disk I/O error")
+        raise OSError("disk I/O error")
 
     monkeypatch.setattr(store, "_audit", broken_audit)
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(OSError):
         store.cancel_and_reorder(UNPAID, "1234", "alipay", 1, "c1")
     assert store.get_order(UNPAID).status == "unpaid"
-    assert store.db["orders"].count == len(DEMO_ORDERS)
+    assert store.count_orders() == len(DEMO_ORDERS)
 
 
 def test_ticket_numbers_count_up_per_day(store):
@@ -298,15 +311,61 @@ def test_agents_hours_in_mall_time(monkeypatch):
     assert support.agents_available(datetime(2026, 11, 21, 15, 0, tzinfo=timezone.utc))  # 23:00
 
 
-def test_a_database_from_before_the_wait_for_agents_gets_its_ticket_columns(tmp_path):
+def test_a_database_from_before_the_wait_for_agents_gets_its_ticket_columns(database):
     """A database the shipped first migration made (tickets in it) is brought up to date by
     the new migration, and its tickets keep what they had."""
-    path = tmp_path / "orders.db"
-    older = sqlite_utils.Database(path)
+    older = Database(database)
     MIGRATIONS.apply(older, stop_before="handoff_waiting")
-    older["handoff_tickets"].insert({"ticket_id": "HT2611200001", "sender_id": "old", "status": "open"})
-    older.close()
-    store = OrderStore(path)
-    assert {"claimed_order_id", "live", "agent_joined_at"} <= set(store.db["handoff_tickets"].columns_dict)
+    with older.transaction() as connection:
+        connection.execute(
+            sa.text("INSERT INTO handoff_tickets (ticket_id, sender_id, status) VALUES ('HT2611200001', 'old', 'open')")
+        )
+    older.dispose()
+    store = OrderStore(database)
+    assert {"claimed_order_id", "live", "agent_joined_at"} <= columns(store, "handoff_tickets")
     assert store.open_ticket("old")["ticket_id"] == "HT2611200001"
     assert store.create_handoff_ticket("old", "customer_request", "zh") == "HT2611200001"
+
+
+# -- SQLite files the store made before it moved from sqlite-utils to SQLAlchemy -----------
+
+LEGACY = Path(__file__).parent / "data"
+
+
+def legacy_file(tmp_path: Path, dump: str) -> Path:
+    """A SQLite file from a `.dump` of one the sqlite-utils store left (tests/data)."""
+    path = tmp_path / "legacy.db"
+    with sqlite3.connect(path) as connection:
+        connection.executescript((LEGACY / dump).read_text(encoding="utf-8"))
+    return path
+
+
+def test_a_database_of_the_sqlite_utils_store_opens_as_it_is(tmp_path):
+    store = OrderStore(legacy_file(tmp_path, "legacy-orders.sql"))
+    assert MIGRATIONS.pending(store.db) == []
+    assert store.open_ticket("legacy-conv")["requested_method"] == "alipay"
+    assert store.nlu_misses()[0]["guesses"] == [["ask_installment_fees", 0.41]]
+    assert [row["order_id"] for row in store.audit_trail()] == [UNPAID, "5226112051899836"]
+    assert store.recent_failures("5201121000000006") == 0  # a week old
+    again = store.cancel_and_reorder(UNPAID, "1234", "wechat_pay", 1, "legacy-conv")
+    assert again.outcome is ReorderOutcome.ALREADY_REPLACED and again.replacement.order_id == "5226112051899836"
+
+
+def test_a_database_with_only_the_first_migration_gets_the_others(tmp_path):
+    store = OrderStore(legacy_file(tmp_path, "legacy-first.sql"))
+    assert MIGRATIONS.applied(store.db) == MIGRATIONS.names
+    assert store.open_ticket("old")["ticket_id"] == "HT2611200001"
+    store.record_nlu_miss("c1", "asdf", "fallback", [("greet", 0.2)], "en")
+    assert len(store.nlu_misses()) == 1
+
+
+def test_a_conversations_file_of_before_is_read_as_it_is(tmp_path):
+    from mall.conversations import ConversationLog
+
+    log = ConversationLog(legacy_file(tmp_path, "legacy-conversations.sql"))
+    stored = log.conversation("legacy-conv")
+    assert (stored.event_count, stored.window_start) == (4, 1)
+    assert [event["event"] for event in log.events("legacy-conv", 1)] == ["user", "bot", "action"]
+    assert log.presence("legacy-conv").left_at == 6.0
+    log.append("legacy-conv", 4, [{"event": "action", "name": "action_listen"}])
+    assert log.conversation("legacy-conv").event_count == 5

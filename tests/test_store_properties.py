@@ -1,21 +1,28 @@
 """Property-based: random sequences of ownership checks, cancel-and-reorders (valid and
-invalid) and payments arriving from outside keep the order store's invariants."""
+invalid) and payments arriving from outside keep the order store's invariants, on both
+backends (a SQLite file, PostgreSQL)."""
 
 from __future__ import annotations
 
-import json
-import tempfile
 from collections import Counter
-from pathlib import Path
 
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
+from mall import demo
 from mall.catalog import PAYMENT_METHODS, VALID_PLANS
 from mall.demo import DEMO_ORDERS
-from mall.store import ReorderOutcome
-from tests.support import demo_store
+from mall.migrations import orders
+from mall.store import OrderStore, ReorderOutcome
+from tests.support import order_rows
 
 DEMO_IDS = [order["order_id"] for order in DEMO_ORDERS]
 TAILS = {order["order_id"]: order["phone"][-4:] for order in DEMO_ORDERS}
@@ -25,17 +32,13 @@ PAID = {"paid", "shipped", "completed"}
 
 
 class OrderStoreMachine(RuleBasedStateMachine):
+    store: OrderStore  # one database for every example, back at the demo state for each
+
     @initialize()
     def open_store(self) -> None:
-        self.directory = tempfile.TemporaryDirectory()
-        self.store = demo_store(Path(self.directory.name) / "orders.db")
+        demo.reset(self.store)
         self.known_ids = list(DEMO_IDS)
         self.reordered = 0
-
-    def teardown(self) -> None:
-        if hasattr(self, "store"):
-            self.store.close()
-            self.directory.cleanup()
 
     def _tail_for(self, order_id: str, right: bool) -> str:
         order = self.store.get_order(order_id)
@@ -68,18 +71,20 @@ class OrderStoreMachine(RuleBasedStateMachine):
         else:
             assert self.store.get_order(order_id) == before
 
-    @precondition(lambda self: hasattr(self, "store"))
+    @precondition(lambda self: hasattr(self, "known_ids"))
     @rule(index=st.integers(0, 200))
     def customer_pays_elsewhere(self, index: int) -> None:
         """The payment system marks an unpaid order paid (outside the assistant)."""
         order_id = self.known_ids[index % len(self.known_ids)]
-        self.store.db.execute("UPDATE orders SET status = 'paid' WHERE order_id = ? AND status = 'unpaid'", [order_id])
+        self.store.db.execute(
+            orders.update().where(orders.c.order_id == order_id, orders.c.status == "unpaid").values(status="paid")
+        )
 
     @invariant()
     def each_order_is_replaced_at_most_once_by_an_identical_order(self) -> None:
-        if not hasattr(self, "store"):
+        if not hasattr(self, "known_ids"):
             return
-        rows = {row["order_id"]: row for row in self.store.db["orders"].rows}
+        rows = {row["order_id"]: row for row in order_rows(self.store)}
         replaces = Counter(row["replaces"] for row in rows.values() if row["replaces"])
         assert all(count == 1 for count in replaces.values())
         for row in rows.values():
@@ -90,23 +95,33 @@ class OrderStoreMachine(RuleBasedStateMachine):
 
     @invariant()
     def no_paid_order_is_ever_cancelled(self) -> None:
-        if not hasattr(self, "store"):
+        if not hasattr(self, "known_ids"):
             return
-        for row in self.store.db["order_audit"].rows:
-            old = json.loads(row["old_state"]) if row["old_state"] else None
-            new = json.loads(row["new_state"])
+        for row in self.store.audit_trail():
+            old, new = row["old_state"], row["new_state"]
             if old and new["status"] == "cancelled":
                 assert old["status"] == "unpaid"
-        for row in self.store.db["orders"].rows:
+        for row in order_rows(self.store):
             assert not (row["status"] in PAID and row["replaced_by"])
 
     @invariant()
     def every_change_is_counted_and_audited(self) -> None:
-        if not hasattr(self, "store"):
+        if not hasattr(self, "known_ids"):
             return
-        assert self.store.db["orders"].count == len(DEMO_IDS) + self.reordered
-        assert self.store.db["order_audit"].count == 2 * self.reordered
+        assert self.store.count_orders() == len(DEMO_IDS) + self.reordered
+        assert len(self.store.audit_trail()) == 2 * self.reordered
 
 
-OrderStoreMachine.TestCase.settings = settings(max_examples=60, stateful_step_count=30, deadline=None)
-TestOrderStoreProperties = OrderStoreMachine.TestCase
+def test_the_store_keeps_its_invariants(database):
+    store = OrderStore(database)
+
+    class OnThisDatabase(OrderStoreMachine):
+        pass
+
+    OnThisDatabase.store = store
+    try:
+        run_state_machine_as_test(
+            OnThisDatabase, settings=settings(max_examples=60, stateful_step_count=30, deadline=None)
+        )
+    finally:
+        store.close()

@@ -74,7 +74,7 @@ def test_another_order_mid_change_is_looked_at_and_nothing_changes(assistant, or
     chat.say(UNPAID_TAIL)
     reply = chat.say(message)
     assert expected in reply and ("后4位" in reply or "last 4 digits" in reply)
-    assert orders.get_order(UNPAID).status == "unpaid" and orders.db["verification_failures"].count == 0
+    assert orders.get_order(UNPAID).status == "unpaid" and orders.recent_failures(UNPAID) == 0
 
 
 def test_two_order_numbers_at_once_are_taken_one_at_a_time(assistant, orders):
@@ -84,7 +84,7 @@ def test_two_order_numbers_at_once_are_taken_one_at_a_time(assistant, orders):
     assert {b["title"] for b in chat.buttons} == {"5201121000000001", "5201121000000006"}
     assert "后4位" in chat.click("5201121000000001")
     assert "请确认" in chat.say(UNPAID_TAIL)
-    assert orders.db["verification_failures"].count == 0
+    assert orders.recent_failures(UNPAID) == 0
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,11 @@
-"""python -m webapp [--host 127.0.0.1] [--port 8080] [--rasa-port 5005]
+"""python -m webapp [--host 127.0.0.1] [--port 8080] [--rasa-port 5005] [--rasa-api-url URL]
 
 The agent console at /agent is on when AGENT_SECRET (agents' sign-in) and RASA_TOKEN
 (the key of Rasa's HTTP API) are set; customers can sign in on the page when MALL_SECRET
-is set. The page and the console work on the orders database named by ORDERS_DB
-(mall.settings).
+is set. The page and the console work on the orders database named by DATABASE_URL or
+ORDERS_DB (mall.settings). --rasa-port is where the browser finds Rasa's socket.io channel
+(the load balancer's port in a cluster); the console calls Rasa's HTTP API at --rasa-api-url
+(default: Rasa on --rasa-port).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=settings.PORTS.web)
     parser.add_argument("--rasa-port", type=int, default=settings.PORTS.rasa)
+    parser.add_argument("--rasa-api-url", default=None)
     args = parser.parse_args()
     install_log_masking()
     secret, token = settings.agent_secret(), settings.rasa_token()
@@ -30,13 +33,13 @@ def main() -> None:
     if secret and token:
         agent = AgentSettings(
             secret=secret,
-            rasa_url=f"http://127.0.0.1:{args.rasa_port}",
+            rasa_url=args.rasa_api_url or f"http://127.0.0.1:{args.rasa_port}",
             rasa_token=token,
-            orders_db=str(settings.orders_db()),
-            conversations_db=str(settings.conversations_db()),
+            orders_db=str(settings.orders_database()),
+            conversations_db=str(settings.conversations_database()),
         )
     app_settings = Settings(
-        rasa_port=args.rasa_port, orders_db=settings.orders_db(), agent=agent, mall_secret=settings.mall_secret()
+        rasa_port=args.rasa_port, orders_db=settings.orders_database(), agent=agent, mall_secret=settings.mall_secret()
     )
     web.run_app(create_app(app_settings), host=args.host, port=args.port, print=lambda *_: None)
 

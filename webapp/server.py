@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Union
 
 from aiohttp import web
 
@@ -27,7 +27,7 @@ NO_CACHE = {"Cache-Control": "no-cache"}
 @dataclass(frozen=True)
 class Settings:
     rasa_port: int = settings.PORTS.rasa  # where the browser finds the Rasa socket.io channel
-    orders_db: Path = settings.DEFAULT_ORDERS_DB  # the orders the page lists
+    orders_db: Union[str, Path] = settings.DEFAULT_ORDERS_DB  # the orders the page lists (a file or a URL)
     agent: Optional[AgentSettings] = None  # None: the console is switched off
     mall_secret: Optional[str] = None  # signs customer tokens; None: nobody can sign in
 

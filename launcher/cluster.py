@@ -1,0 +1,302 @@
+"""`make serve-cluster`: the assistant as a deployment of several processes, on one machine.
+
+    PostgreSQL   conversations, orders, tickets          (DATABASE_URL)
+    Redis        conversation locks, socket.io messages  (REDIS_URL)
+    rasa-1..N    Rasa instances on 5005, 5006, ...
+    actions      the action server, several workers
+    web          the mall page and the agent console (behind the load balancer)
+    lb           nginx on 8080: the page, /agent, /webhooks/ and /socket.io/ (sticky)
+
+The tests and the benchmark run the same cluster on free ports (`running_cluster`).
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, Iterator, List
+
+from launcher import stack
+from launcher.backing import Postgres, Redis, running_postgres, running_redis
+from launcher.processes import free_port, remove_pid, write_pid
+from launcher.supervisor import Service, Supervisor
+from mall import demo, settings
+from mall.store import OrderStore
+
+ACTION_WORKERS = 2
+NGINX = "/usr/sbin/nginx"
+# The cookie nginx gives each browser to keep its socket on one Rasa instance: long polling
+# sends several requests per session, and all must reach the instance that holds it.
+STICKY_COOKIE = "mall_lb"
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    instances: int
+    rasa_ports: List[int]
+    actions_port: int
+    lb_port: int  # the page, /agent, /webhooks/, /socket.io/
+    web_port: int  # the page and console, reached through the load balancer only
+    api_port: int  # the load balancer's door to Rasa's HTTP API, for the console (loopback)
+    postgres_port: int
+    redis_port: int
+    rasa_token: str
+    agent_secret: str
+    state: Path  # PostgreSQL's data, nginx's files
+    logs: Path
+    run_dir: Path  # pid files
+    model: Path = settings.MODEL
+    mall_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))  # signs customer tokens
+    extra_env: Dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def default(cls, instances: int, rasa_token: str, agent_secret: str) -> ClusterConfig:
+        """The fixed ports of SPEC section 7, the state under var/."""
+        return cls(
+            instances=instances,
+            rasa_ports=[settings.PORTS.rasa + i for i in range(instances)],
+            actions_port=settings.actions_port(),
+            lb_port=settings.PORTS.web,
+            web_port=settings.PORTS.cluster_page,
+            api_port=settings.PORTS.cluster_rasa_api,
+            postgres_port=settings.PORTS.cluster_postgres,
+            redis_port=settings.PORTS.cluster_redis,
+            rasa_token=rasa_token,
+            agent_secret=agent_secret,
+            state=settings.VAR / "cluster",
+            logs=settings.LOGS,
+            run_dir=settings.RUN,
+        )
+
+    @classmethod
+    def on_free_ports(
+        cls, workdir: Path, instances: int, rasa_token: str, agent_secret: str, model: Path = settings.MODEL
+    ) -> ClusterConfig:
+        return cls(
+            instances=instances,
+            rasa_ports=[free_port() for _ in range(instances)],
+            actions_port=free_port(),
+            lb_port=free_port(),
+            web_port=free_port(),
+            api_port=free_port(),
+            postgres_port=free_port(),
+            redis_port=free_port(),
+            rasa_token=rasa_token,
+            agent_secret=agent_secret,
+            state=workdir / "state",
+            logs=workdir / "log",
+            run_dir=workdir / "run",
+            model=model,
+        )
+
+    @property
+    def origins(self) -> List[str]:
+        return [f"http://localhost:{self.lb_port}", f"http://127.0.0.1:{self.lb_port}"]
+
+
+def nginx_conf(config: ClusterConfig, prefix: Path) -> str:
+    rasa = "\n".join(f"    server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;" for port in config.rasa_ports)
+    proxy = """
+        proxy_http_version 1.1;
+        proxy_set_header Host $host;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;"""
+    return f"""daemon off;
+worker_processes 1;
+pid {prefix}/nginx.pid;
+error_log {config.logs}/lb-error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  client_body_temp_path {prefix}/body;
+  proxy_temp_path {prefix}/proxy;
+  fastcgi_temp_path {prefix}/fastcgi;
+  uwsgi_temp_path {prefix}/uwsgi;
+  scgi_temp_path {prefix}/scgi;
+  client_max_body_size {settings.MAX_REQUEST_BYTES};
+
+  # A browser keeps its socket.io session on one instance: by its cookie, else (a client
+  # without cookies) by its address.
+  map $cookie_{STICKY_COOKIE} $sticky_key {{
+    "" $remote_addr;
+    default $cookie_{STICKY_COOKIE};
+  }}
+  map $http_upgrade $connection_upgrade {{
+    default upgrade;
+    "" "";
+  }}
+  # Messages over REST need no stickiness (the conversation is in PostgreSQL, its lock in
+  # Redis): round robin, and a message refused by a dead instance goes to the next.
+  upstream rasa {{
+{rasa}
+    keepalive 64;
+  }}
+  upstream rasa_sticky {{
+    hash $sticky_key consistent;
+{rasa}
+  }}
+
+  server {{
+    listen 127.0.0.1:{config.lb_port};
+    location / {{
+      proxy_pass http://127.0.0.1:{config.web_port};{proxy}
+      proxy_set_header Connection "";
+      if ($cookie_{STICKY_COOKIE} = "") {{
+        add_header Set-Cookie "{STICKY_COOKIE}=$request_id; Path=/; HttpOnly; SameSite=Lax";
+      }}
+    }}
+    location /webhooks/ {{
+      proxy_pass http://rasa;{proxy}
+      proxy_set_header Connection "";
+      proxy_next_upstream error timeout http_502 http_503;
+      proxy_read_timeout 120s;
+    }}
+    location /socket.io/ {{
+      proxy_pass http://rasa_sticky;{proxy}
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+      proxy_read_timeout 3600s;
+      proxy_buffering off;
+    }}
+  }}
+
+  # Rasa's HTTP API, for the agent console only (never the browser: it needs the token).
+  server {{
+    listen 127.0.0.1:{config.api_port};
+    location / {{
+      proxy_pass http://rasa;{proxy}
+      proxy_set_header Connection "";
+      proxy_next_upstream error timeout http_502 http_503;
+    }}
+  }}
+}}
+"""
+
+
+def write_nginx_conf(config: ClusterConfig) -> Path:
+    prefix = (config.state / "nginx").resolve()
+    for folder in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (prefix / folder).mkdir(parents=True, exist_ok=True)
+    config.logs.mkdir(parents=True, exist_ok=True)
+    path = prefix / "nginx.conf"
+    path.write_text(nginx_conf(config, prefix))
+    return path
+
+
+def cluster_services(config: ClusterConfig, database_url: str, redis_url: str) -> List[Service]:
+    env = stack.server_env(
+        settings.orders_db(),
+        settings.conversations_db(),
+        {
+            settings.DATABASE_URL_ENV: database_url,
+            settings.REDIS_URL_ENV: redis_url,
+            "ACTION_SERVER_SANIC_WORKERS": str(ACTION_WORKERS),
+            **config.extra_env,
+        },
+    )
+    config.state.mkdir(parents=True, exist_ok=True)
+    endpoints = stack.write_endpoints(config.state, config.actions_port)
+    rasa_env = {**env, **stack.page_env(config.origins, config.mall_secret)}
+    rasa_args = ["--cors", *config.origins, *stack.rasa_api_args(config.rasa_token)]
+    services = [
+        Service(
+            "actions",
+            stack.actions_command(config.actions_port),
+            config.logs / "actions.log",
+            env,
+            f"http://127.0.0.1:{config.actions_port}/health",
+        )
+    ]
+    for number, port in enumerate(config.rasa_ports, start=1):
+        services.append(
+            Service(
+                f"rasa-{number}",
+                stack.rasa_command(port, endpoints=endpoints, model=config.model, extra_args=rasa_args),
+                config.logs / f"rasa-{number}.log",
+                rasa_env,
+                f"http://127.0.0.1:{port}/",
+            )
+        )
+    web_env = {
+        **env,
+        settings.RASA_TOKEN_ENV: config.rasa_token,
+        settings.AGENT_SECRET_ENV: config.agent_secret,
+        settings.MALL_SECRET_ENV: config.mall_secret,
+    }
+    # The page tells the widget to find socket.io at the load balancer (its own origin).
+    web_command = [*stack.web_command(config.web_port, config.lb_port), "--rasa-api-url"]
+    web_command.append(f"http://127.0.0.1:{config.api_port}")
+    services.append(
+        Service("web", web_command, config.logs / "web.log", web_env, f"http://127.0.0.1:{config.web_port}/")
+    )
+    nginx = [NGINX, "-p", str((config.state / "nginx").resolve()), "-c", str(write_nginx_conf(config))]
+    services.append(Service("lb", nginx, config.logs / "lb.log", env, f"http://127.0.0.1:{config.lb_port}/"))
+    return services
+
+
+@dataclass
+class Backing:
+    postgres: Postgres
+    redis: Redis
+
+
+@contextmanager
+def running_backing(config: ClusterConfig) -> Iterator[Backing]:
+    """PostgreSQL and Redis, with their pid files; the demo orders loaded into a new database."""
+    with ExitStack() as stack_:
+        postgres = stack_.enter_context(running_postgres(config.state / "postgres", config.postgres_port))
+        stack_.callback(remove_pid, "postgres", config.run_dir)
+        write_pid("postgres", postgres.process.pid, config.run_dir)
+        redis = stack_.enter_context(running_redis(config.state / "redis", config.redis_port))
+        stack_.callback(remove_pid, "redis", config.run_dir)
+        write_pid("redis", redis.process.pid, config.run_dir)
+        store = OrderStore(postgres.url)
+        try:
+            demo.init(store)
+        finally:
+            store.close()
+        yield Backing(postgres, redis)
+
+
+@dataclass
+class Cluster:
+    config: ClusterConfig
+    backing: Backing
+    supervisor: Supervisor
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.config.lb_port}"
+
+    def rasa_url(self, number: int) -> str:
+        return f"http://127.0.0.1:{self.config.rasa_ports[number - 1]}"
+
+    def service(self, name: str) -> Service:
+        return next(service for service in self.supervisor.services if service.name == name)
+
+
+@contextmanager
+def running_cluster(config: ClusterConfig) -> Iterator[Cluster]:
+    """The whole cluster, supervised in a thread, until the block ends (tests, benchmark)."""
+    with running_backing(config) as backing:
+        services = cluster_services(config, backing.postgres.url, backing.redis.url)
+        supervisor = Supervisor(services, say=lambda _: None, run_dir=config.run_dir)
+        ready = threading.Event()
+        thread = threading.Thread(target=supervisor.run, args=(ready.set, False), daemon=True)
+        thread.start()
+        try:
+            if not ready.wait(timeout=600):
+                raise TimeoutError(f"the cluster did not come up; see {config.logs}")
+            yield Cluster(config, backing, supervisor)
+        finally:
+            supervisor.stop()
+            thread.join()
+
+
+def serve_cluster(config: ClusterConfig, on_ready: Callable[[], None]) -> None:
+    """`make serve-cluster`: until Ctrl-C."""
+    with running_backing(config) as backing:
+        services = cluster_services(config, backing.postgres.url, backing.redis.url)
+        Supervisor(services, run_dir=config.run_dir).run(on_ready)

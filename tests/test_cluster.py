@@ -1,0 +1,204 @@
+"""A real cluster (launcher.cluster: PostgreSQL, Redis, two Rasa instances, the action
+server, nginx in front), one per module: conversations that move between instances, an
+instance that dies, racing confirmations, agents' replies across instances, and outages of
+Redis and PostgreSQL."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import signal
+import tempfile
+import threading
+import time
+import uuid
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Tuple
+
+import jwt
+import pytest
+import requests
+import sqlalchemy as sa
+
+from launcher.backing import POSTGRES_STOP_SIGNAL, running_postgres, running_redis
+from launcher.cluster import Cluster, ClusterConfig, running_cluster
+from launcher.processes import kill, stop
+from launcher.stack import Assistant
+from mall import demo, support
+from mall.conversations import ConversationLog, sockets_table
+from mall.store import OrderStore
+from rasa_addons.lock_store import TICKET_SECONDS
+from tests.browser import Widget
+from tests.support import Chat, chinese, new_orders, require_model
+
+UNPAID, TAIL = "5201121000000001", "1234"
+TOKEN, SECRET = "cluster-test-jwt-key-of-at-least-32-characters", "cluster-test-secret"
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Cluster]:
+    require_model()
+    # Not under pytest's tmp_path: PostgreSQL runs as the postgres user, and those are 0700.
+    workdir = Path(tempfile.mkdtemp(prefix="cluster-test-"))
+    workdir.chmod(0o755)
+    config = ClusterConfig.on_free_ports(workdir, instances=2, rasa_token=TOKEN, agent_secret=SECRET)
+    try:
+        with running_cluster(config) as running:
+            yield running
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def restarted(cluster: Cluster) -> Iterator[ExitStack]:
+    """Backing servers a test started again after stopping them: they run until the end."""
+    with ExitStack() as later:
+        yield later
+
+
+@pytest.fixture
+def orders(cluster: Cluster) -> Iterator[OrderStore]:
+    store = OrderStore(cluster.backing.postgres.url)
+    demo.reset(store)
+    yield store
+    store.close()
+
+
+def instance(cluster: Cluster, number: int) -> Assistant:
+    """One Rasa instance, addressed directly (not through the load balancer)."""
+    return Assistant(cluster.rasa_url(number), "", Path(), cluster.config.state)
+
+
+def through_the_balancer(cluster: Cluster) -> Assistant:
+    return Assistant(f"{cluster.url}", "", Path(), cluster.config.state)
+
+
+class AlternatingChat(Chat):
+    """One conversation whose messages go to instance 1, 2, 1, 2, ..."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        super().__init__(instance(cluster, 1))
+        self.instances = [instance(cluster, 1), instance(cluster, 2)]
+        self.turn = 0
+
+    def say(self, text: str) -> str:
+        self.assistant = self.instances[self.turn % 2]
+        self.turn += 1
+        return super().say(text)
+
+
+def test_turns_alternating_between_instances_stay_coherent(cluster, orders):
+    chat = AlternatingChat(cluster)
+    assert "订单号" in chat.say("我想换个优先支付方式")  # 1
+    assert "后4位" in chat.say(UNPAID)  # 2: the form goes on
+    assert "还没有支付" in chat.say(TAIL)  # 1: verified
+    assert "请确认" in chat.say("换成支付宝")  # 2: verification and form state carried over
+    reply = chat.say("Is there a fee for installments?")  # 1: English now, a digression
+    assert "fee" in reply and not chinese(reply) and "go ahead" in reply  # back to the confirmation
+    assert "Done" in chat.say("yes")  # 2
+    assert len(new_orders(orders)) == 1 and orders.get_order(UNPAID).status == "cancelled"
+
+
+def test_two_customers_confirming_on_different_instances_make_one_order(cluster, orders):
+    chats = [Chat(instance(cluster, 1)), Chat(instance(cluster, 2))]
+    for chat in chats:
+        chat.say("I want to change the payment method")
+        chat.say(UNPAID)
+        chat.say(TAIL)
+        assert "confirm" in chat.say("Alipay")
+    replies: List[str] = []
+    threads = [threading.Thread(target=lambda c=chat: replies.append(c.say("yes"))) for chat in chats]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(new_orders(orders)) == 1
+    assert sum("Done" in reply for reply in replies) == 1, replies
+
+
+def newest_socket(cluster: Cluster) -> Tuple[str, int]:
+    """The conversation of the widget that connected last, and the number of the Rasa
+    instance holding its socket (the channel records each socket's server as host:pid)."""
+    log = ConversationLog(cluster.backing.postgres.url)
+    try:
+        query = sa.select(sockets_table.c.sender_id, sockets_table.c.instance)
+        row = log.db.first(query.order_by(sockets_table.c.connected_at.desc()).limit(1))
+    finally:
+        log.close()
+    assert row is not None, "no widget connected"
+    pid = int(row["instance"].rpartition(":")[2])
+    return row["sender_id"], next(n for n in (1, 2) if cluster.service(f"rasa-{n}").process.pid == pid)
+
+
+@pytest.mark.browser
+def test_an_agent_reply_through_one_instance_reaches_the_widget_on_the_other(cluster, orders, new_page):
+    customer = Widget(new_page())
+    customer.load(cluster.url)  # the page, and the widget's socket, through nginx
+    customer.open()
+    customer.wait_for_bot("支付助手")
+    sender_id, holder = newest_socket(cluster)
+    other = 3 - holder
+    event: Dict[str, Any] = {"event": "bot", "text": "您好，我是客服小王", "metadata": {"from_agent": True}}
+    response = requests.post(
+        f"{cluster.rasa_url(other)}/conversations/{sender_id}/tracker/events",
+        params={"output_channel": "socketio", "execute_side_effects": "true"},
+        headers={"Authorization": f"Bearer {jwt.encode({'user': {'role': 'admin'}}, TOKEN, algorithm='HS256')}"},
+        json=event,
+        timeout=30,
+    )
+    response.raise_for_status()
+    customer.wait_for_bot("客服小王")
+
+
+@pytest.mark.parametrize("service", ["redis", "postgres"])
+def test_redis_or_postgres_stopped_gets_the_apology_and_the_conversation_resumes(cluster, restarted, orders, service):
+    chat = Chat(through_the_balancer(cluster))
+    assert "订单号" in chat.say("我想换个优先支付方式")
+    backing = cluster.backing
+    stop(getattr(backing, service).process, POSTGRES_STOP_SIGNAL if service == "postgres" else signal.SIGTERM)
+    reply = chat.say(UNPAID)
+    assert support.HOTLINE in reply and "抱歉" in reply
+    if service == "redis":
+        backing.redis = restarted.enter_context(running_redis(cluster.config.state / "redis", backing.redis.port))
+    else:
+        postgres_dir = cluster.config.state / "postgres"
+        backing.postgres = restarted.enter_context(running_postgres(postgres_dir, backing.postgres.port))
+    # Nothing of the failed message was kept: the customer says it again and goes on.
+    assert "后4位" in chat.say(UNPAID)
+    assert "还没有支付" in chat.say(TAIL)
+
+
+def test_the_sticky_cookie_is_set_on_the_page(cluster):
+    response = requests.get(cluster.url + "/", timeout=10)
+    assert response.ok and "mall_lb" in response.cookies
+    assert uuid.UUID(hex=response.cookies["mall_lb"])
+
+
+def test_an_instance_killed_mid_flow_the_customer_goes_on_through_the_other(cluster, orders):
+    """Killed while it serves the customer's message. Last in the module: the supervisor
+    starts the instance again, and loading its model takes the cores for a while."""
+    chat = Chat(through_the_balancer(cluster))
+    assert "order number" in chat.say("I want to change my payment method")
+    assert "last 4 digits" in chat.say(UNPAID)
+    body = {"sender": chat.sender, "message": TAIL}
+    url = f"{cluster.rasa_url(1)}/webhooks/rest/webhook"
+    caller = threading.Thread(target=lambda: _post_ignoring_errors(url, body))
+    caller.start()
+    time.sleep(0.05)
+    kill(cluster.service("rasa-1").process)
+    caller.join()
+    # No answer came: the customer says it again; nginx sends it to rasa-2 (rasa-1 refuses
+    # connections), which waits at most for the dead instance's lock ticket to expire.
+    started = time.monotonic()
+    reply = chat.say(TAIL)
+    assert time.monotonic() - started < TICKET_SECONDS + 5
+    assert "order number" not in reply and ("unpaid" in reply or "method" in reply)
+    assert "confirm" in chat.say("WeChat Pay")
+    assert "Done" in chat.say("yes")
+    assert len(new_orders(orders)) == 1
+
+
+def _post_ignoring_errors(url: str, body: Dict[str, Any]) -> None:
+    with contextlib.suppress(requests.RequestException):  # killed mid-request, as intended
+        requests.post(url, json=body, timeout=60)

@@ -192,6 +192,7 @@ def cluster_services(config: ClusterConfig, database_url: str, redis_url: str) -
         {
             settings.DATABASE_URL_ENV: database_url,
             settings.REDIS_URL_ENV: redis_url,
+            settings.TRUSTED_PROXIES_ENV: "127.0.0.1",  # nginx, on loopback
             "ACTION_SERVER_SANIC_WORKERS": str(ACTION_WORKERS),
             **config.extra_env,
         },

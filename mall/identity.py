@@ -26,6 +26,8 @@ from typing import Any, Dict, Optional
 
 import jwt
 
+from mall import settings
+
 ISSUER = "xiaomi-mall-demo"
 AUDIENCE = "mall-payment-assistant"
 ALGORITHM = "HS256"
@@ -102,6 +104,14 @@ def verify_token(secret: Optional[str], token: Any, conversation: str) -> Identi
     if not hmac.compare_digest(str(claims["conv"]).encode(), conversation.encode()):
         raise TokenRefused("invalid")
     return Identity(str(claims["sub"]), float(claims["exp"]))
+
+
+def client_address(peer: Optional[str], forwarded_for: Optional[str]) -> str:
+    """The customer's address: the peer's, or, when the peer is a trusted load balancer, the
+    last X-Forwarded-For entry (the one that balancer wrote; earlier ones the client could)."""
+    if forwarded_for and peer in settings.trusted_proxies():
+        return forwarded_for.split(",")[-1].strip() or peer or ""
+    return peer or ""
 
 
 def client_key(address: str, key: str = "") -> str:

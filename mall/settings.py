@@ -42,6 +42,10 @@ MALL_SECRET_ENV = "MALL_SECRET"
 # The origins of the mall page, the only ones whose browsers may open the chat socket
 # (comma-separated; unset: the page's default origins on PORTS.web).
 PAGE_ORIGINS_ENV = "MALL_PAGE_ORIGINS"
+# The addresses of the load balancers in front of the servers (comma-separated): only from
+# them is X-Forwarded-For believed, for the per-client guessing and sign-in limits. Unset (one
+# process, browsers connect directly): nobody's, since any client can send the header.
+TRUSTED_PROXIES_ENV = "MALL_TRUSTED_PROXIES"
 
 # Limits at the door of the Rasa server (rasa_addons.channels). The cost of a message grows
 # with its length; no real customer message seen so far was longer than 300 characters
@@ -143,6 +147,11 @@ def default_page_origins(web_port: int = PORTS.web) -> List[str]:
 def page_origins(env: Optional[Mapping[str, str]] = None) -> List[str]:
     named = _environ(env).get(PAGE_ORIGINS_ENV) or ""
     return [origin.strip() for origin in named.split(",") if origin.strip()] or default_page_origins()
+
+
+def trusted_proxies(env: Optional[Mapping[str, str]] = None) -> List[str]:
+    named = _environ(env).get(TRUSTED_PROXIES_ENV) or ""
+    return [address.strip() for address in named.split(",") if address.strip()]
 
 
 def agent_hours(env: Optional[Mapping[str, str]] = None) -> Optional[str]:

@@ -67,6 +67,7 @@ from mall.identity import (
     Identity,
     TokenRefused,
     checked_metadata,
+    client_address,
     client_key,
     conversation_id,
     one_off_conversation_id,
@@ -154,8 +155,9 @@ def _ends_without_a_response(handle_request: Callable[..., Awaitable[Any]]) -> C
     return handle
 
 
-def _client_key(address: Optional[str]) -> str:
-    return client_key(address or "", settings.mall_secret() or "")
+def _client_key(request: Optional[Request]) -> str:
+    peer, forwarded_for = (request.ip, request.headers.get("x-forwarded-for")) if request is not None else (None, None)
+    return client_key(client_address(peer, forwarded_for), settings.mall_secret() or "")
 
 
 def _body(request: Request) -> Dict[str, Any]:
@@ -202,7 +204,7 @@ class RestChannel(RestInput):
         metadata = _body(request).get("metadata")
         if metadata is not None and not isinstance(metadata, dict):
             raise InvalidUsage("`metadata` must be a JSON object.")
-        return checked_metadata(metadata, client=_client_key(request.ip))
+        return checked_metadata(metadata, client=_client_key(request))
 
 
 def _alive(instance: str) -> bool:
@@ -306,7 +308,7 @@ class SocketIOChannel(SocketIOInput):
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
             request = environ.get("sanic.request")  # engine.io's environ says 127.0.0.1 for everyone
             self._sockets[sid] = _Socket(
-                client=_client_key(getattr(request, "ip", None)),
+                client=_client_key(request),
                 polling="transport=polling" in environ.get("QUERY_STRING", ""),
                 chat_secret=_chat_cookie(environ.get("HTTP_COOKIE")),
             )

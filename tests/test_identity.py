@@ -7,11 +7,13 @@ import time
 import jwt
 import pytest
 
+from mall import settings
 from mall.identity import (
     METADATA_KEY,
     TOKEN_FIELD,
     TokenRefused,
     checked_metadata,
+    client_address,
     conversation_id,
     identity_in,
     issue_token,
@@ -77,3 +79,19 @@ def test_a_checked_identity_lapses_with_its_token():
 def test_conversation_ids_depend_on_the_secret_only():
     assert conversation_id("a") == conversation_id("a") != conversation_id("b")
     assert "browser-cookie" not in CONVERSATION
+
+
+def test_the_client_behind_a_trusted_load_balancer_is_the_address_it_forwards(monkeypatch):
+    monkeypatch.setenv(settings.TRUSTED_PROXIES_ENV, "127.0.0.1")
+    # The balancer appends the address it saw; what the client wrote before it is not believed.
+    assert client_address("127.0.0.1", "10.0.0.9") == "10.0.0.9"
+    assert client_address("127.0.0.1", "6.6.6.6, 10.0.0.9") == "10.0.0.9"
+    assert client_address("127.0.0.1", None) == "127.0.0.1"
+
+
+def test_a_forwarded_address_from_anyone_else_is_ignored(monkeypatch):
+    monkeypatch.delenv(settings.TRUSTED_PROXIES_ENV, raising=False)
+    assert client_address("10.0.0.9", "6.6.6.6") == "10.0.0.9"  # one process, browsers direct
+    monkeypatch.setenv(settings.TRUSTED_PROXIES_ENV, "127.0.0.1")
+    assert client_address("10.0.0.9", "6.6.6.6") == "10.0.0.9"
+    assert client_address(None, "6.6.6.6") == ""

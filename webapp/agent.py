@@ -37,6 +37,7 @@ import jwt
 from aiohttp import web
 
 from mall.conversations import ConversationLog
+from mall.identity import client_address
 from mall.privacy import mask_phones_in_text
 from mall.store import OrderStore
 from mall.transcripts import conversation_lines
@@ -244,7 +245,8 @@ async def login(request: web.Request) -> web.Response:
     given = body.get("secret")
     if not isinstance(given, str):
         raise web.HTTPBadRequest(text='send {"secret": "..."}')
-    gate, client = request.app[GATE], request.remote or "unknown"
+    gate = request.app[GATE]
+    client = client_address(request.remote, request.headers.get("X-Forwarded-For")) or "unknown"
     wait = gate.locked_out_for(client)
     if wait or gate.waiting >= MAX_WAITING_ATTEMPTS:
         retry = str(int(wait) + 1 if wait else int(FAILED_LOGIN_DELAY * MAX_WAITING_ATTEMPTS))

@@ -115,16 +115,9 @@ def serve_services(config: ServeConfig) -> List[Service]:
         settings.MALL_SECRET_ENV: config.mall_secret,
     }
     origins = settings.default_page_origins(config.web_port)
-    rasa_env = {**env, **stack.page_env(origins, config.mall_secret)}
-    rasa_args = ["--cors", *origins, *stack.rasa_api_args(config.rasa_token)]
+    rasa_env, rasa_args = stack.rasa_server_settings(env, origins, config.mall_secret, config.rasa_token)
     return [
-        Service(
-            "actions",
-            stack.actions_command(config.actions_port),
-            config.logs / "actions.log",
-            env,
-            f"http://127.0.0.1:{config.actions_port}/health",
-        ),
+        stack.actions_service(config.actions_port, config.logs, env),
         # CORS admits the page's origins only (the socket.io handshake needs it); Rasa's
         # HTTP API (for the agent console) is never on without the token.
         Service(

@@ -199,17 +199,8 @@ def cluster_services(config: ClusterConfig, database_url: str, redis_url: str) -
     )
     config.state.mkdir(parents=True, exist_ok=True)
     endpoints = stack.write_endpoints(config.state, config.actions_port)
-    rasa_env = {**env, **stack.page_env(config.origins, config.mall_secret)}
-    rasa_args = ["--cors", *config.origins, *stack.rasa_api_args(config.rasa_token)]
-    services = [
-        Service(
-            "actions",
-            stack.actions_command(config.actions_port),
-            config.logs / "actions.log",
-            env,
-            f"http://127.0.0.1:{config.actions_port}/health",
-        )
-    ]
+    rasa_env, rasa_args = stack.rasa_server_settings(env, config.origins, config.mall_secret, config.rasa_token)
+    services = [stack.actions_service(config.actions_port, config.logs, env)]
     for number, port in enumerate(config.rasa_ports, start=1):
         services.append(
             Service(

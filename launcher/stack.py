@@ -13,12 +13,13 @@ import sys
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Sequence
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import requests
 import yaml
 
 from launcher.processes import background, free_port, kill, wait_until_up
+from launcher.supervisor import Service
 from mall import settings
 
 RASA = Path(sys.executable).with_name("rasa")
@@ -93,6 +94,19 @@ def rasa_api_args(rasa_token: str) -> List[str]:
     signed with `rasa_token` (Rasa reads `--auth-token` only from the URL's query).
     `--jwt-secret=…`: a key that starts with "-" (token_urlsafe can) is not an option."""
     return ["--enable-api", f"--jwt-secret={rasa_token}", "--jwt-method", "HS256"]
+
+
+def actions_service(port: int, logs: Path, env: Dict[str, str]) -> Service:
+    """The action server, supervised (restarted when it exits) by `make serve` and the cluster."""
+    return Service("actions", actions_command(port), logs / "actions.log", env, f"http://127.0.0.1:{port}/health")
+
+
+def rasa_server_settings(
+    env: Dict[str, str], origins: Sequence[str], mall_secret: str, rasa_token: str
+) -> Tuple[Dict[str, str], List[str]]:
+    """A Rasa server's environment and options: CORS and the chat socket for the page's
+    origins only, the HTTP API for the console."""
+    return {**env, **page_env(origins, mall_secret)}, ["--cors", *origins, *rasa_api_args(rasa_token)]
 
 
 def page_env(origins: Sequence[str], mall_secret: str) -> Dict[str, str]:

@@ -152,6 +152,16 @@ _RECENT_FAILURES = (
     .select_from(failures)
     .where(failures.c.order_id == sa.bindparam("order_id"), failures.c.created_at >= sa.bindparam("since"))
 )
+_CONVERSATION_FAILURES = sa.select(sa.func.count()).where(
+    failures.c.sender_id == sa.bindparam("sender_id"), failures.c.created_at >= sa.bindparam("since")
+)
+_CLIENT_FAILURES = sa.select(sa.func.count()).where(
+    failures.c.client == sa.bindparam("client"), failures.c.created_at >= sa.bindparam("since")
+)
+_GUESSER = sa.func.coalesce(failures.c.client, sa.literal("conversation:") + failures.c.sender_id)
+_CLIENTS_FAILED_FOR = sa.select(sa.func.count(sa.distinct(_GUESSER))).where(
+    failures.c.order_id == sa.bindparam("order_id"), failures.c.created_at >= sa.bindparam("since")
+)
 
 
 class OrderStore:
@@ -281,25 +291,16 @@ class OrderStore:
     def tries_left(self, sender_id: str, client: Optional[str] = None) -> int:
         """Failed checks this conversation may still have (0 also when its client has none left)."""
         since = _iso(self._clock() - LOCK_WINDOW)
-        mine = self.db.scalar(
-            sa.select(sa.func.count()).where(failures.c.sender_id == sender_id, failures.c.created_at >= since)
-        )
+        mine = self.db.scalar(_CONVERSATION_FAILURES, {"sender_id": sender_id, "since": since})
         if client and self._client_failures(client, since) >= CLIENT_FAILURE_LIMIT:
             return 0
         return max(0, TRIES_PER_CONVERSATION - mine)
 
     def _client_failures(self, client: str, since: str) -> int:
-        return self.db.scalar(
-            sa.select(sa.func.count()).where(failures.c.client == client, failures.c.created_at >= since)
-        )
+        return self.db.scalar(_CLIENT_FAILURES, {"client": client, "since": since})
 
     def _clients_failed_for(self, order_id: str, since: str) -> int:
-        guesser = sa.func.coalesce(failures.c.client, sa.literal("conversation:") + failures.c.sender_id)
-        return self.db.scalar(
-            sa.select(sa.func.count(sa.distinct(guesser))).where(
-                failures.c.order_id == order_id, failures.c.created_at >= since
-            )
-        )
+        return self.db.scalar(_CLIENTS_FAILED_FOR, {"order_id": order_id, "since": since})
 
     def verify_owner(
         self,

@@ -80,13 +80,24 @@ def assistant(tmp_path_factory):
         yield running
 
 
-@pytest.fixture
-def orders(assistant) -> Iterator[OrderStore]:
-    """The database the running action server uses, back at the demo state."""
-    opened = OrderStore(assistant.orders_db)
+def demo_orders(path: Path) -> Iterator[OrderStore]:
+    """The order database at `path`, back at the demo state, closed afterwards."""
+    opened = OrderStore(path)
     demo.reset(opened)
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def orders(assistant) -> Iterator[OrderStore]:
+    """The database the running action server uses, back at the demo state."""
+    yield from demo_orders(assistant.orders_db)
+
+
+@pytest.fixture
+def site_orders(site) -> Iterator[OrderStore]:
+    """The database of the running site, back at the demo state."""
+    yield from demo_orders(site.orders_db)
 
 
 @pytest.fixture(scope="session")

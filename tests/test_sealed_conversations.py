@@ -8,13 +8,11 @@ import asyncio
 import contextlib
 import secrets
 import time
-from typing import Iterator
 
 import pytest
 import requests
 import socketio
 
-from mall import demo
 from mall.identity import conversation_id, issue_token
 from mall.store import OrderStore
 from tests.socket_customer import SocketCustomer
@@ -25,12 +23,9 @@ ORDER, OWNER = "5201121000000001", "customer-1234"
 
 
 @pytest.fixture
-def orders(site) -> Iterator[OrderStore]:
-    """The database of the running site, back at the demo state."""
-    opened = OrderStore(site.orders_db)
-    demo.reset(opened)
-    yield opened
-    opened.close()
+def orders(site_orders: OrderStore) -> OrderStore:
+    """This module's conversations run on the site (tests/conftest.py)."""
+    return site_orders
 
 
 def page_origin(site) -> str:

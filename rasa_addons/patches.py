@@ -50,6 +50,7 @@ def all_patches() -> Tuple[Patch, ...]:
         multiple_questions,
         nlu_threads,
         outages,
+        repeated_work,
         typed_buttons,
     )
 
@@ -61,6 +62,7 @@ def all_patches() -> Tuple[Patch, ...]:
         typed_buttons.PATCH,
         multiple_questions.PATCH,
         *nlu_threads.PATCHES,
+        *repeated_work.PATCHES,
     )
 
 

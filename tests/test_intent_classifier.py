@@ -32,3 +32,29 @@ def test_a_message_without_features_is_not_understood(tmp_path):
     (message,) = classifier.process([Message(data={"text": ""})])
     assert message.get("intent") == {"name": None, "confidence": 0.0}
     assert message.get("intent_ranking") == []
+
+
+def _featurized(rng: np.random.Generator, tokens: int) -> Message:
+    """A message with what this pipeline's featurizers give it: per-token and sentence
+    matrices from several featurizers, sparse and dense."""
+    from rasa.shared.nlu.training_data.features import Features
+    from scipy.sparse import random as sparse_random
+
+    message = Message(data={"text": "x" * tokens})
+    for origin, width in (("regex", 5), ("lexical", 7), ("words", 11), ("chars", 13)):
+        for kind, rows in (("sequence", tokens), ("sentence", 1)):
+            matrix = sparse_random(rows, width, density=0.4, random_state=rng, format="coo")
+            message.add_features(Features(matrix, kind, "text", origin))
+    message.add_features(Features(rng.random((1, 3)), "sentence", "text", "dense"))
+    return message
+
+
+def test_the_feature_rows_are_those_rasa_builds():
+    from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+
+    rng = np.random.default_rng(1)
+    messages = [_featurized(rng, tokens) for tokens in (1, 4, 9)]
+    ours = ArrayLogisticRegressionClassifier._create_X(None, messages)
+    rasas = LogisticRegressionClassifier._create_X(None, messages)
+    assert ours.shape == rasas.shape == (3, 5 + 7 + 11 + 13 + 3)
+    np.testing.assert_array_equal(ours.toarray(), rasas.toarray())

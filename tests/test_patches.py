@@ -10,7 +10,7 @@ import pytest
 import rasa
 
 from mall.privacy import install_log_masking
-from rasa_addons import action_calls, patches
+from rasa_addons import action_calls, patches, repeated_work
 
 
 def test_importing_the_add_ons_changes_nothing_in_rasa():
@@ -34,7 +34,7 @@ def test_install_wraps_each_patched_method_once():
     patches.install()
     assert [getattr(patch.owner, patch.attribute) for patch in patches.all_patches()] == first
     assert all(patch.is_installed() for patch in patches.all_patches())
-    assert len({(patch.owner, patch.attribute) for patch in patches.all_patches()}) == len(first) == 9
+    assert len({(patch.owner, patch.attribute) for patch in patches.all_patches()}) == len(first) == 11
 
 
 def test_another_rasa_release_is_refused(monkeypatch):
@@ -64,6 +64,37 @@ def test_compiled_validation_accepts_what_rasa_accepts_and_rejects_the_rest():
     assert calls == []  # valid: Rasa's own (slow) validation never runs
     assert validate(None, {"events": "not a list"}) is False
     assert calls == [{"events": "not a list"}]  # invalid: Rasa's own error message
+
+
+def test_the_nodes_a_run_needs_are_worked_out_once_per_target_and_schema():
+    from rasa.engine.graph import GraphSchema
+
+    calls = []
+
+    def rasa_minimal_schema(schema, targets=None):
+        calls.append((id(schema), targets))
+        return GraphSchema({name: node for name, node in schema.nodes.items() if name in (targets or [])})
+
+    minimal = repeated_work.remember_minimal_schemas(rasa_minimal_schema)
+    first, second = GraphSchema({}), GraphSchema({})
+    assert minimal(first, ["nlu"]) is minimal(first, ["nlu"])
+    minimal(first, ["policy"])
+    minimal(second, ["nlu"])
+    assert calls == [(id(first), ["nlu"]), (id(first), ["policy"]), (id(second), ["nlu"])]
+
+
+def test_event_types_resolve_as_rasa_resolves_them():
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    resolve = repeated_work.remember_event_types(Event.resolve_by_type)
+    for event_class in all_subclasses(Event):
+        rasas = next(known for known in all_subclasses(Event) if known.type_name == event_class.type_name)
+        assert resolve(event_class.type_name) is rasas
+        assert resolve(event_class.type_name) is rasas  # remembered
+    assert resolve("no such event", default=Event) is Event
+    with pytest.raises(ValueError, match="Unknown event name"):
+        resolve("no such event")
 
 
 def test_log_records_never_carry_a_full_mobile_number(caplog):

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import sqlalchemy as sa
 
@@ -70,6 +70,12 @@ _EVENTS = (
     .order_by(events_table.c.seq)
 )
 _EVENTS_UNTIL = _EVENTS.where(events_table.c.seq < sa.bindparam("stop"))
+_ADD_EVENTS = events_table.insert()
+_MOVE_WINDOW = (
+    conversations_table.update()
+    .where(conversations_table.c.sender_id == sa.bindparam("conversation"))
+    .values(window_start=sa.bindparam("start"), window_state=sa.bindparam("state"))
+)
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,12 @@ class StoredConversation:
     event_count: int
     window_start: int  # sequence number of the first event in the window
     window_state: List[Event]  # events recreating the state at window_start
+
+
+def _stored(row: Optional[Mapping[str, Any]]) -> Optional[StoredConversation]:
+    if row is None:
+        return None
+    return StoredConversation(row["event_count"], row["window_start"], json.loads(row["window_state"]))
 
 
 @dataclass(frozen=True)
@@ -103,10 +115,17 @@ class ConversationLog:
         self.db.dispose()
 
     def conversation(self, sender_id: str) -> Optional[StoredConversation]:
-        row = self.db.first(_CONVERSATION, {"sender_id": sender_id})
-        if row is None:
-            return None
-        return StoredConversation(row["event_count"], row["window_start"], json.loads(row["window_state"]))
+        return _stored(self.db.first(_CONVERSATION, {"sender_id": sender_id}))
+
+    def window(self, sender_id: str) -> Optional[Tuple[StoredConversation, List[Event]]]:
+        """A conversation and its events from the window's start on: what every message
+        reads, on one connection."""
+        with self.db.connection() as connection:
+            stored = _stored(connection.execute(_CONVERSATION, {"sender_id": sender_id}).mappings().first())
+            if stored is None:
+                return None
+            rows = connection.execute(_EVENTS, {"sender_id": sender_id, "start": stored.window_start})
+            return stored, [json.loads(data) for data in rows.scalars()]
 
     def events(self, sender_id: str, start: int = 0, stop: Optional[int] = None) -> List[Event]:
         """Stored events with sequence numbers in [start, stop)."""
@@ -130,7 +149,7 @@ class ConversationLog:
         with self.db.transaction() as connection:
             if events:
                 connection.execute(
-                    events_table.insert(),
+                    _ADD_EVENTS,
                     [
                         {"sender_id": sender_id, "seq": first_seq + i, "data": json.dumps(event)}
                         for i, event in enumerate(events)
@@ -144,9 +163,8 @@ class ConversationLog:
             )
             if window is not None:
                 connection.execute(
-                    conversations_table.update()
-                    .where(conversations_table.c.sender_id == sender_id)
-                    .values(window_start=window.start, window_state=json.dumps(window.state))
+                    _MOVE_WINDOW,
+                    {"conversation": sender_id, "start": window.start, "state": json.dumps(window.state)},
                 )
 
     # -- presence ----------------------------------------------------------------------------

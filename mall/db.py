@@ -30,7 +30,6 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import QueuePool
 
@@ -66,7 +65,7 @@ class Database:
         self._readers = threading.local()  # SQLite: each thread's connection for reads
         self._held: List[Connection] = []
         self._held_lock = threading.Lock()
-        self._upserts: Dict[Tuple[str, Tuple[str, ...], Tuple[str, ...]], Any] = {}
+        self._upserts: Dict[Tuple[Any, ...], Any] = {}
         if self.is_sqlite:
             self.engine = self._sqlite_engine()
         else:
@@ -184,12 +183,18 @@ class Database:
 
     def upsert(self, table: sa.Table, values: Mapping[str, Any], key: Sequence[str], update: Sequence[str]) -> Any:
         """INSERT … ON CONFLICT (key) DO UPDATE SET update = new values (both dialects have it)."""
-        cache_key = (table.name, tuple(key), tuple(update))
+        cache_key = (table.name, tuple(values), tuple(key), tuple(update))
         statement = self._upserts.get(cache_key)
-        if statement is None:  # built once: building it costs more than running it
-            insert = (sqlite.insert if self.is_sqlite else postgresql.insert)(table)
-            statement = self._upserts[cache_key] = insert.on_conflict_do_update(
-                index_elements=list(key), set_={name: insert.excluded[name] for name in update}
+        if statement is None:
+            # As text, written once: SQLAlchemy 1.4 gives its dialects' on_conflict_do_update()
+            # no cache key, so it compiled that statement again on every execution.
+            quote = self.engine.dialect.identifier_preparer.quote
+            columns = ", ".join(quote(name) for name in values)
+            placeholders = ", ".join(f":{name}" for name in values)
+            assignments = ", ".join(f"{quote(name)} = excluded.{quote(name)}" for name in update)
+            statement = self._upserts[cache_key] = sa.text(
+                f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({placeholders}) "
+                f"ON CONFLICT ({', '.join(quote(name) for name in key)}) DO UPDATE SET {assignments}"
             )
         with self.transaction() as connection:
             return connection.execute(statement, dict(values))

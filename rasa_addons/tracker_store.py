@@ -137,10 +137,10 @@ class WindowedTrackerStore(TrackerStore, SerializedTrackerAsText):
         return await asyncio.to_thread(self._retrieve, sender_id)
 
     def _retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
-        stored = self._log.conversation(sender_id)
-        if stored is None:
+        found = self._log.window(sender_id)
+        if found is None:
             return None
-        events = self._log.events(sender_id, stored.window_start)
+        stored, events = found
         return self._tracker(sender_id, stored.window_state, events, stored.window_start, stored.event_count)
 
     async def retrieve_full_tracker(self, conversation_id: Text) -> Optional[DialogueStateTracker]:

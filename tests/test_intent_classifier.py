@@ -38,12 +38,18 @@ def _featurized(rng: np.random.Generator, tokens: int) -> Message:
     """A message with what this pipeline's featurizers give it: per-token and sentence
     matrices from several featurizers, sparse and dense."""
     from rasa.shared.nlu.training_data.features import Features
+    from scipy.sparse import coo_matrix
     from scipy.sparse import random as sparse_random
 
     message = Message(data={"text": "x" * tokens})
     for origin, width in (("regex", 5), ("lexical", 7), ("words", 11), ("chars", 13)):
         for kind, rows in (("sequence", tokens), ("sentence", 1)):
             matrix = sparse_random(rows, width, density=0.4, random_state=rng, format="coo")
+            if kind == "sentence":  # a featurizer may give one entry twice: the row holds the sum
+                matrix = coo_matrix(
+                    (np.append(matrix.data, 1.5), (np.append(matrix.row, 0), np.append(matrix.col, 0))),
+                    shape=matrix.shape,
+                )
             message.add_features(Features(matrix, kind, "text", origin))
     message.add_features(Features(rng.random((1, 3)), "sentence", "text", "dense"))
     return message
@@ -58,3 +64,4 @@ def test_the_feature_rows_are_those_rasa_builds():
     rasas = LogisticRegressionClassifier._create_X(None, messages)
     assert ours.shape == rasas.shape == (3, 5 + 7 + 11 + 13 + 3)
     np.testing.assert_array_equal(ours.toarray(), rasas.toarray())
+    assert ours.dtype == rasas.dtype and ours.nnz == rasas.nnz  # one stored entry per cell, as binary features need

@@ -37,8 +37,10 @@ class Patch:
         if self.is_installed():
             return
         static = isinstance(inspect.getattr_static(self.owner, self.attribute), staticmethod)
-        replacement = self.wrap(getattr(self.owner, self.attribute))
+        original = getattr(self.owner, self.attribute)
+        replacement = self.wrap(original)
         setattr(replacement, _MARK, True)
+        replacement.__wrapped__ = original  # type: ignore[attr-defined]
         setattr(self.owner, self.attribute, staticmethod(replacement) if static else replacement)
 
 

@@ -34,7 +34,7 @@ def test_install_wraps_each_patched_method_once():
     patches.install()
     assert [getattr(patch.owner, patch.attribute) for patch in patches.all_patches()] == first
     assert all(patch.is_installed() for patch in patches.all_patches())
-    assert len({(patch.owner, patch.attribute) for patch in patches.all_patches()}) == len(first) == 11
+    assert len({(patch.owner, patch.attribute) for patch in patches.all_patches()}) == len(first) == 12
 
 
 def test_another_rasa_release_is_refused(monkeypatch):
@@ -95,6 +95,37 @@ def test_event_types_resolve_as_rasa_resolves_them():
     assert resolve("no such event", default=Event) is Event
     with pytest.raises(ValueError, match="Unknown event name"):
         resolve("no such event")
+
+
+def test_the_rules_that_match_are_those_rasa_finds():
+    import json
+    import random
+
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    generator = random.Random(7)
+    actions, intents = ["action_listen", "utter_a", "action_b", None], ["greet", "pay", "deny"]
+
+    def state():
+        chosen = {}
+        if action := generator.choice(actions):
+            chosen["prev_action"] = {"action_name": action}
+        if generator.random() < 0.5:
+            chosen["user"] = {"intent": generator.choice(intents)}
+        if generator.random() < 0.3:
+            chosen["active_loop"] = {"name": generator.choice(["form", "should_not_be_set"])}
+        return chosen
+
+    lookup = {json.dumps([state() for _ in range(generator.randint(1, 4))]): "x" for _ in range(60)}
+    policy = object.__new__(RulePolicy)  # the filter reads nothing of a trained policy but its rules
+    rasas = getattr(RulePolicy._get_possible_keys, "__wrapped__", RulePolicy._get_possible_keys)
+    ours = repeated_work.stop_at_the_longest_rule(rasas)
+    matched = 0
+    for _ in range(300):
+        states = [state() for _ in range(generator.randint(0, 12))]
+        assert ours(policy, lookup, states) == rasas(policy, lookup, states)
+        matched += bool(rasas(policy, lookup, states))
+    assert matched > 30  # the states do match rules, not only none
 
 
 def test_log_records_never_carry_a_full_mobile_number(caplog):

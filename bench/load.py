@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import random
 import time
 import uuid
 from dataclasses import dataclass
 from statistics import median
-from typing import Dict, List, Sequence
+from typing import Awaitable, Callable, Dict, List, Optional, Sequence
 
 import aiohttp
 
@@ -52,9 +53,10 @@ def new_sender() -> str:
     return f"bench-{uuid.uuid4().hex[:12]}"
 
 
-async def _with_client(rasa_url: str, work):
+async def _with_client(rasa_url: str, work, timeout_seconds: float = 120):
     connector = aiohttp.TCPConnector(limit=0)
-    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=120)) as session:
+    timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         return await work(Client(rasa_url, session))
 
 
@@ -123,3 +125,96 @@ def concurrent_users(
         return LoadResult(users, len(flat), elapsed, Latencies(flat))
 
     return asyncio.run(_with_client(rasa_url, work))
+
+
+def typing_users(
+    rasa_url: str,
+    texts: Sequence[str],
+    users: int,
+    messages_per_user: int,
+    think_seconds: float,
+    during: Optional[Callable[[], Awaitable[None]]] = None,
+) -> TypingResult:
+    """`users` customers in conversation at once, each reading the reply and typing the next
+    message: before each message a pause drawn at random around `think_seconds` (exponential,
+    seeded; 0: none, each message the moment the reply arrives). A message that gets no
+    answer (an error, or nothing within the client's timeout) is sent again once, after a
+    second, as a customer would; `during` runs alongside (e.g. killing an instance)."""
+    chance = random.Random(14)
+    pauses = [
+        [chance.expovariate(1 / think_seconds) if think_seconds else 0.0 for _ in range(messages_per_user)]
+        for _ in range(users)
+    ]
+
+    async def user(client: Client, number: int) -> UserOutcome:
+        cycle = itertools.islice(itertools.cycle(texts), number, None)
+        outcome, sender, began = UserOutcome([], 0, 0, [], 0.0), new_sender(), time.perf_counter()
+        for pause in pauses[number]:
+            await asyncio.sleep(pause)
+            text, started = next(cycle), time.perf_counter()
+            for attempt in range(2):
+                try:
+                    await client.say(sender, text)
+                except (aiohttp.ClientError, asyncio.TimeoutError, RuntimeError):
+                    if attempt == 0:
+                        outcome.retried += 1
+                        await asyncio.sleep(1.0)
+                    else:
+                        outcome.lost += 1
+                    continue
+                elapsed = time.perf_counter() - started
+                (outcome.retried_seconds if attempt else outcome.seconds).append(elapsed)
+                break
+        outcome.active_seconds = time.perf_counter() - began
+        return outcome
+
+    async def work(client: Client) -> TypingResult:
+        started = time.perf_counter()
+        side = asyncio.ensure_future(during()) if during else None
+        outcomes = await asyncio.gather(*(user(client, number) for number in range(users)))
+        if side is not None:
+            await side
+        return TypingResult(users, think_seconds, time.perf_counter() - started, outcomes)
+
+    return asyncio.run(_with_client(rasa_url, work, timeout_seconds=30))
+
+
+@dataclass
+class UserOutcome:
+    seconds: List[float]  # answered at the first try
+    retried: int  # messages sent a second time
+    lost: int  # messages unanswered at the second try as well
+    retried_seconds: List[float]  # from the first try to the answer, for retried messages
+    active_seconds: float  # from the first pause to the last answer
+
+
+@dataclass
+class TypingResult:
+    users: int
+    think_seconds: float
+    seconds: float
+    outcomes: List[UserOutcome]
+
+    @property
+    def messages(self) -> int:
+        return sum(len(o.seconds) + len(o.retried_seconds) + o.lost for o in self.outcomes)
+
+    @property
+    def latencies(self) -> Latencies:
+        return Latencies([s for o in self.outcomes for s in o.seconds + o.retried_seconds])
+
+    def summary(self) -> Dict[str, float]:
+        retried = [s for o in self.outcomes for s in o.retried_seconds]
+        return {
+            "users": self.users,
+            "think_s": self.think_seconds,
+            "messages": self.messages,
+            # Per customer's time in conversation: the last of the random pauses would stretch
+            # the whole run's.
+            "offered_per_s": self.messages / (sum(o.active_seconds for o in self.outcomes) / len(self.outcomes)),
+            **self.latencies.summary(),
+            "retried": sum(o.retried for o in self.outcomes),
+            "most_retried_by_one": max((o.retried for o in self.outcomes), default=0),
+            "lost": sum(o.lost for o in self.outcomes),
+            "longest_retried_s": max(retried, default=0.0),
+        }

@@ -8,8 +8,8 @@ loaded at once (start-up figures: docs/BENCHMARK.md).
 
 The classifier reads only the sentence-level features. Rasa's version asks the message for
 all of them (`get_sparse_features`), which also joins every featurizer's per-token matrices
-pair by pair, and then drops those: under load that was a sixth of a FAQ turn's CPU. Here
-the sentence matrices are joined once, in the same order, into the same row.
+pair by pair, and then drops those (a large share of a FAQ turn's CPU: bench/findings.md).
+Here the sentence matrices are joined once, in the same order, into the same row.
 """
 
 from __future__ import annotations

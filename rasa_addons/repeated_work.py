@@ -1,16 +1,17 @@
-"""Work Rasa 3.6 does on every message whose answer is known already.
+"""Work Rasa 3.6 does on every message whose answer is known already (found by profiling a
+FAQ turn under load; the figures are in bench/findings.md).
 
 - Which graph nodes a prediction needs (`GraphSchema.minimal_graph_schema`): Rasa walks the
   model's graph from the target down on every NLU parse and every policy prediction,
   revisiting shared nodes once per path to them; the graph is fixed once the model is
-  loaded. Profiled under load, this walk was about a tenth of a FAQ turn's CPU.
+  loaded.
 - Which Event class a stored event's type name means (`Event.resolve_by_type`): Rasa lists
   every subclass of Event anew (recursively, checking each for abstractness) for every event
   it reads back from the tracker store.
 - Which rules still match (`RulePolicy._get_possible_keys`): Rasa filters every rule against
   every past state of the conversation, oldest included, although a rule shorter than the
   states checked so far matches whatever came before it. Stopping once every remaining rule
-  is shorter gives the same rules; that filter was a fifth of a FAQ turn's CPU.
+  is shorter gives the same rules.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def remember_event_types(resolve_by_type: Callable[..., Any]) -> Callable[..., A
     return remembered_resolve_by_type
 
 
-def stop_at_the_longest_rule(_: Callable[..., Set[Text]]) -> Callable[..., Set[Text]]:
+def stop_at_the_longest_rule(_rasas_filter: Callable[..., Set[Text]]) -> Callable[..., Set[Text]]:
     def possible_keys_up_to_the_longest_rule(
         self: RulePolicy, lookup: Dict[Text, Text], states: List[Dict[Text, Any]]
     ) -> Set[Text]:

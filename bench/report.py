@@ -283,7 +283,7 @@ def write(report: Path, ours: Results, stock: Results, lookup: Results, meta: Re
         "## Reproduce",
         "",
         "```bash",
-        "make bench     # writes docs/BENCHMARK.md and docs/bench/*.png (about 5 minutes)",
+        "make bench     # writes docs/BENCHMARK.md and docs/bench/*.png (about 20 minutes on 2 cores)",
         "```",
     ]
     if meta.get("findings"):

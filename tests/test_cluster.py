@@ -16,7 +16,6 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
 
-import jwt
 import pytest
 import requests
 import sqlalchemy as sa
@@ -31,6 +30,7 @@ from mall.store import OrderStore
 from rasa_addons.lock_store import TICKET_SECONDS
 from tests.browser import Widget
 from tests.support import Chat, chinese, new_orders, require_model
+from webapp.agent import rasa_api_headers
 
 UNPAID, TAIL = "5201121000000001", "1234"
 TOKEN, SECRET = "cluster-test-jwt-key-of-at-least-32-characters", "cluster-test-secret"
@@ -143,7 +143,7 @@ def test_an_agent_reply_through_one_instance_reaches_the_widget_on_the_other(clu
     response = requests.post(
         f"{cluster.rasa_url(other)}/conversations/{sender_id}/tracker/events",
         params={"output_channel": "socketio", "execute_side_effects": "true"},
-        headers={"Authorization": f"Bearer {jwt.encode({'user': {'role': 'admin'}}, TOKEN, algorithm='HS256')}"},
+        headers=rasa_api_headers(TOKEN),
         json=event,
         timeout=30,
     )

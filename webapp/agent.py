@@ -63,6 +63,13 @@ class AgentSettings:
     conversations_db: Optional[str] = None  # where the Rasa server records who is connected
 
 
+def rasa_api_headers(key: str) -> Dict[str, str]:
+    """What a call of Rasa's HTTP API carries: a JWT signed with the key Rasa was started
+    with (--jwt-secret), valid for a minute."""
+    claims = {"user": {"username": "agent-console", "role": "admin"}, "exp": int(time.time()) + RASA_JWT_SECONDS}
+    return {"Authorization": f"Bearer {jwt.encode(claims, key, algorithm='HS256')}"}
+
+
 class RasaAPI:
     """The few calls of Rasa's HTTP API the console needs, each with a short JWT in the
     Authorization header."""
@@ -73,8 +80,7 @@ class RasaAPI:
         self._session = session
 
     def _headers(self) -> Dict[str, str]:
-        claims = {"user": {"username": "agent-console", "role": "admin"}, "exp": int(time.time()) + RASA_JWT_SECONDS}
-        return {"Authorization": f"Bearer {jwt.encode(claims, self._key, algorithm='HS256')}"}
+        return rasa_api_headers(self._key)
 
     def _url(self, sender_id: str, path: str) -> str:
         return f"{self._base_url}/conversations/{quote(sender_id, safe='')}/{path}"

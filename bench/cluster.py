@@ -38,7 +38,7 @@ THINK_SECONDS = 3.0
 KILL_USERS, KILL_AFTER_SECONDS = 16, 5.0
 
 
-def typing(cluster: Cluster, instances: int, messages_per_user: int) -> Dict[str, Any]:
+def typing_row(cluster: Cluster, instances: int, messages_per_user: int) -> Dict[str, Any]:
     outcome = load.typing_users(cluster.url, ASSISTANT.faq_texts, TYPING_USERS, messages_per_user, THINK_SECONDS)
     return {"instances": instances, **outcome.summary()}
 
@@ -53,7 +53,7 @@ def instance_killed(cluster: Cluster, messages_per_user: int) -> Dict[str, Any]:
     outcome = load.typing_users(
         cluster.url, ASSISTANT.faq_texts, KILL_USERS, messages_per_user, 0.0, kill_the_first_instance
     )
-    return outcome.summary()
+    return {**outcome.summary(), "kill_after_s": KILL_AFTER_SECONDS}
 
 
 def measure(model: Path, messages: int) -> Dict[str, Any]:
@@ -79,7 +79,7 @@ def measure(model: Path, messages: int) -> Dict[str, Any]:
                             **outcome.latencies.summary(),
                         }
                     )
-                typing_rows.append(typing(cluster, instances, max(6, messages // TYPING_USERS)))
+                typing_rows.append(typing_row(cluster, instances, max(6, messages // TYPING_USERS)))
                 if instances == 2:  # last: the restarted instance loads its model meanwhile
                     killed = instance_killed(cluster, max(40, messages // KILL_USERS))
         finally:

@@ -127,6 +127,9 @@ def concurrent_users(
     return asyncio.run(_with_client(rasa_url, work))
 
 
+ANSWER_TIMEOUT_SECONDS = 30  # a typing customer with no answer by then sends the message again
+
+
 def typing_users(
     rasa_url: str,
     texts: Sequence[str],
@@ -169,14 +172,13 @@ def typing_users(
         return outcome
 
     async def work(client: Client) -> TypingResult:
-        started = time.perf_counter()
         side = asyncio.ensure_future(during()) if during else None
         outcomes = await asyncio.gather(*(user(client, number) for number in range(users)))
         if side is not None:
             await side
-        return TypingResult(users, think_seconds, time.perf_counter() - started, outcomes)
+        return TypingResult(users, think_seconds, outcomes)
 
-    return asyncio.run(_with_client(rasa_url, work, timeout_seconds=30))
+    return asyncio.run(_with_client(rasa_url, work, timeout_seconds=ANSWER_TIMEOUT_SECONDS))
 
 
 @dataclass
@@ -192,7 +194,6 @@ class UserOutcome:
 class TypingResult:
     users: int
     think_seconds: float
-    seconds: float
     outcomes: List[UserOutcome]
 
     @property
@@ -208,6 +209,7 @@ class TypingResult:
         return {
             "users": self.users,
             "think_s": self.think_seconds,
+            "answer_timeout_s": ANSWER_TIMEOUT_SECONDS,
             "messages": self.messages,
             # Per customer's time in conversation: the last of the random pauses would stretch
             # the whole run's.

@@ -79,8 +79,9 @@ def targets(ours: Results, stock: Results, lookup: Results, cluster: Results) ->
         ),
         (
             "cluster, 64 conversations, 2 instances: p95 ≤ 300 ms",
-            f"{two['p95_ms']:.0f} ms at that saturating load (each of the 64 waits about 64 / throughput = "
-            f"{64000 / two['throughput']:.0f} ms); 64 customers typing: see the cluster section",
+            f"{two['p95_ms']:.0f} ms at that saturating load (each of the {two['users']} waits about "
+            f"{two['users']} / throughput = {1000 * two['users'] / two['throughput']:.0f} ms); "
+            "customers typing: see the cluster section",
             two["p95_ms"] <= 300,
         ),
         (
@@ -122,9 +123,9 @@ def cluster_tables(cluster: Results) -> List[str]:
     lines += [
         "",
         f"An instance killed: {killed['users']} saturating customers on 2 instances (so that messages are in "
-        "flight on each), rasa-1 SIGKILLed after 5 s; the supervisor starts it again, and it loads its model "
-        "meanwhile. A message with no answer (an error, or nothing within 30 s) is sent again once, a second "
-        "later, as the widget's customer would.",
+        f"flight on each), rasa-1 SIGKILLed after {killed['kill_after_s']:.0f} s; the supervisor starts it "
+        "again, and it loads its model meanwhile. A message with no answer (an error, or nothing within "
+        f"{killed['answer_timeout_s']:.0f} s) is sent again once, a second later, as the widget's customer would.",
         "",
         "| messages | retried | most retried by one customer | lost | longest retried turn | p95 of all |",
         "|---:|---:|---:|---:|---:|---:|",

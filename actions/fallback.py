@@ -103,7 +103,7 @@ class ActionNotUnderstood(Action):
         ranked = guesses(message)
         topics = [] if is_second_miss(tracker) else topics_to_offer(ranked)
         language = tracker_language(tracker)
-        order_store().record_nlu_miss(
+        order_store().misses.record(
             tracker.sender_id,
             message.get("text") or "",
             "clarification" if topics else "fallback",

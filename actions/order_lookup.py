@@ -17,9 +17,9 @@ from rasa_sdk.types import DomainDict
 from actions.failures import apologise_on_failure
 from actions.verification import verification_given_up, verified_order
 from mall.catalog import money, order_status, payment_method, plan_labels
+from mall.orders import Order
 from mall.outcomes import decide
 from mall.privacy import mask_phone
-from mall.store import Order
 
 
 def describe_order(order: Order) -> Dict[str, Any]:

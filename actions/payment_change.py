@@ -28,8 +28,8 @@ from mall.catalog import (
     payment_method,
     plan_labels,
 )
+from mall.orders import Order, ReorderOutcome
 from mall.outcomes import after_failed_reorder
-from mall.store import Order, ReorderOutcome
 
 Slots = Dict[str, Any]
 CHANGE_REQUEST_SLOTS = ("new_payment_method", "new_installments", "change_confirmed")
@@ -283,7 +283,7 @@ class ActionCancelAndReorder(Action):
             return forget_change_request()
 
         customer = signed_in_customer(tracker)
-        result = order_store().cancel_and_reorder(
+        result = order_store().orders.cancel_and_reorder(
             order_id=tracker.get_slot("order_id"),
             phone_tail=tracker.get_slot("phone_tail"),
             new_method=method.code,

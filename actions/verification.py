@@ -7,7 +7,7 @@ an order number that is not theirs is answered exactly like one that does not ex
 Anonymous customers give the order number and the last four digits of the phone on it.
 The order is not looked up before both are there, and a wrong tail fails exactly like an
 order number with no order, so the answers tell nobody which order numbers exist. The
-guessing limits (per conversation, per client, per order: mall.store) are kept in the
+guessing limits (per conversation, per client, per order: mall.ownership) are kept in the
 database, not in slots, so a typed /restart, which clears every slot, gives no new tries.
 Either way the bot stops asking and offers a human.
 """
@@ -26,7 +26,8 @@ from actions.failures import GuardedFormValidation
 from actions.services import order_store, tracker_language
 from mall.catalog import money, order_status
 from mall.identity import client_in, identity_in
-from mall.store import TRIES_PER_CONVERSATION, Customer, Order, Verification
+from mall.orders import Customer, Order
+from mall.ownership import TRIES_PER_CONVERSATION, Verification
 
 _ORDER_ID = re.compile(r"\d{16}")
 _PHONE_TAIL = re.compile(r"\d{4}")
@@ -45,7 +46,7 @@ def signed_in_customer(tracker: Tracker) -> Optional[Customer]:
     """Who the latest message came from, if its token was good (checked by the channel);
     None for anonymous customers, signed-out ones and expired tokens."""
     identity = identity_in(_metadata(tracker))
-    return order_store().customer(identity.customer_id) if identity else None
+    return order_store().orders.customer(identity.customer_id) if identity else None
 
 
 def client_of(tracker: Tracker) -> Optional[str]:
@@ -64,8 +65,8 @@ def verified_order(tracker: Tracker) -> Optional[Order]:
         return None
     customer = signed_in_customer(tracker)
     if customer is not None:
-        return order_store().customer_order(customer, order_id)
-    order = order_store().get_order(order_id)
+        return order_store().orders.owned_by(customer, order_id)
+    order = order_store().orders.get(order_id)
     return order if order and order.belongs_to(tracker.get_slot("phone_tail")) else None
 
 
@@ -76,7 +77,7 @@ def verification_given_up(tracker: Tracker) -> bool:
         return True
     if signed_in_customer(tracker) is not None:
         return False
-    return order_store().tries_left(tracker.sender_id, client_of(tracker)) == 0
+    return order_store().ownership.tries_left(tracker.sender_id, client_of(tracker)) == 0
 
 
 def order_button_title(order: Order, language: str) -> str:
@@ -110,7 +111,7 @@ class ActionAskOrderId(Action):
             buttons = [{"title": order_id, "payload": _choose(order_id)} for order_id in named]
             dispatcher.utter_message(response="utter_which_order", buttons=buttons)
         elif customer is not None:
-            orders = order_store().open_orders(customer)
+            orders = order_store().orders.open_of(customer)
             language = tracker_language(tracker)
             buttons = [
                 {"title": order_button_title(order, language), "payload": _choose(order.order_id)} for order in orders
@@ -154,7 +155,7 @@ class ValidateOrderVerificationForm(GuardedFormValidation):
             return {"order_id": None}
         customer = signed_in_customer(tracker)
         if customer is not None:
-            if order_store().customer_order(customer, order_id) is None:
+            if order_store().orders.owned_by(customer, order_id) is None:
                 return self._not_in_account(dispatcher, tracker)
             return {"order_id": order_id, "verified_order_id": order_id}
         slots: Slots = {"order_id": order_id}
@@ -181,15 +182,15 @@ class ValidateOrderVerificationForm(GuardedFormValidation):
     def _check_owner(self, order_id: str, tail: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> Slots:
         proved_other_order = tracker.get_slot("verified_order_id") not in (None, order_id)
         carried_over = proved_other_order and not latest_message.entity_values(tracker, "phone_tail")
-        store, client = order_store(), client_of(tracker)
-        result = store.verify_owner(order_id, tail, tracker.sender_id, client, count_failure=not carried_over)
+        checks, client = order_store().ownership, client_of(tracker)
+        result = checks.verify(order_id, tail, tracker.sender_id, client, count_failure=not carried_over)
         if result is Verification.VERIFIED:
             return {"phone_tail": tail, "verified_order_id": order_id}
         if result is Verification.LOCKED:
             dispatcher.utter_message(response="utter_order_locked")
             return {"phone_tail": None, "verified_order_id": None, **_GIVE_UP}
         slots: Slots = {"phone_tail": None, "verified_order_id": None}
-        tries_left = store.tries_left(tracker.sender_id, client)
+        tries_left = checks.tries_left(tracker.sender_id, client)
         if result is Verification.TOO_MANY or not tries_left:
             dispatcher.utter_message(response="utter_verification_failed_final")
             return {**slots, **_GIVE_UP}

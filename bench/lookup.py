@@ -58,8 +58,8 @@ def lookup_latencies(store: OrderStore, samples: int, seed: int = 11) -> Latenci
     for _ in range(samples):
         order_id, tail = rng.choice(known)
         started = time.perf_counter()
-        store.verify_owner(order_id, tail, "bench")
-        store.get_order(order_id)
+        store.ownership.verify(order_id, tail, "bench")
+        store.orders.get(order_id)
         timings.append(time.perf_counter() - started)
     return Latencies(timings)
 
@@ -72,9 +72,9 @@ def measure(workdir: Path, big: int, samples: int) -> dict:
     add_generated_orders(large, big)
     generated_in = time.perf_counter() - started
     result = {
-        "demo": {"orders": demo.count_orders(), **lookup_latencies(demo, samples).summary()},
+        "demo": {"orders": demo.orders.count(), **lookup_latencies(demo, samples).summary()},
         "large": {
-            "orders": large.count_orders(),
+            "orders": large.orders.count(),
             **lookup_latencies(large, samples).summary(),
             "generated_seconds": generated_in,
             "file_mb": (workdir / "large.db").stat().st_size / 1024**2,

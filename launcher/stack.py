@@ -13,7 +13,7 @@ import sys
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import requests
 import yaml
@@ -24,6 +24,7 @@ from mall import settings
 
 RASA = Path(sys.executable).with_name("rasa")
 PYTHON = sys.executable
+SHELL_CHANNEL = "rasa_addons.rest_channel.ShellChannel"  # the terminal, through the door
 
 
 def server_env(orders_db: Path, conversations_db: Path, extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
@@ -45,6 +46,22 @@ def server_env(orders_db: Path, conversations_db: Path, extra: Optional[Dict[str
 
 def actions_command(port: int) -> List[str]:
     return [str(RASA), "run", "actions", "--actions", "actions", "--port", str(port)]
+
+
+def shell_command() -> List[str]:
+    """A Rasa server whose one channel is the terminal (rasa_addons.rest_channel.ShellChannel):
+    `rasa shell` would talk to Rasa's own REST channel, without the door."""
+    return [
+        str(RASA),
+        "run",
+        "--quiet",
+        "--model",
+        str(settings.MODEL),
+        "--endpoints",
+        str(settings.ENDPOINTS),
+        "--connector",
+        SHELL_CHANNEL,
+    ]
 
 
 def rasa_command(
@@ -150,12 +167,17 @@ def _conversations(workdir: Path) -> Path:
 
 @contextmanager
 def running_actions(
-    workdir: Path, orders_db: Path, port: Optional[int] = None, extra_env: Optional[Dict[str, str]] = None
+    workdir: Path,
+    orders_db: Path,
+    port: Optional[int] = None,
+    extra_env: Optional[Dict[str, str]] = None,
+    command: Callable[[int], List[str]] = actions_command,
 ) -> Iterator[ActionServer]:
+    """`command`: the action server's command line for a port (`rasa run actions`)."""
     port = port or free_port()
     log = workdir / "actions.log"
     env = server_env(orders_db, _conversations(workdir), extra_env)
-    with background(actions_command(port), log, env) as process:
+    with background(command(port), log, env) as process:
         server = ActionServer(f"http://127.0.0.1:{port}", process)
         wait_until_up(f"{server.url}/health", process, log)
         yield server

@@ -83,7 +83,7 @@ def main(argv: List[str], path: Optional[Union[str, Path]] = None) -> int:
             note = " (demo data restored)"
         else:
             note = " (demo orders loaded)" if init(store) else ""
-        print(f"{store.db.display_name}: {store.count_orders()} orders{note}")
+        print(f"{store.db.display_name}: {store.orders.count()} orders{note}")
     finally:
         store.close()
     return 0

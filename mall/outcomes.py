@@ -13,7 +13,7 @@ from enum import Enum
 from typing import Dict, Optional
 
 from mall.catalog import Handling, order_status
-from mall.store import Order
+from mall.orders import Order
 
 
 class Goal(str, Enum):

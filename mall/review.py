@@ -12,32 +12,29 @@ import argparse
 import sys
 from collections import Counter, defaultdict
 from datetime import timedelta
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from mall import settings
-from mall.store import OrderStore, utc_now
+from mall.clock import utc_now
+from mall.misses import NluMiss
+from mall.store import OrderStore
 
 UNKNOWN = "(no guess)"
-
-
-def nearest_intent(miss: Dict[str, Any]) -> str:
-    guesses = miss.get("guesses") or []
-    return str(guesses[0][0]) if guesses else UNKNOWN
 
 
 Group = Tuple[str, List[Tuple[str, int]]]
 
 
-def grouped(misses: List[Dict[str, Any]]) -> List[Group]:
+def grouped(misses: List[NluMiss]) -> List[Group]:
     """[(intent, [(text, times), ...]), ...], the largest group first, texts by frequency."""
     texts: Dict[str, Counter] = defaultdict(Counter)
     for miss in misses:
-        texts[nearest_intent(miss)][" ".join(miss["text"].split())] += 1
+        texts[miss.nearest_intent or UNKNOWN][" ".join(miss.text.split())] += 1
     groups: List[Group] = [(intent, counter.most_common()) for intent, counter in texts.items()]
     return sorted(groups, key=lambda group: (-sum(times for _, times in group[1]), group[0]))
 
 
-def report(misses: List[Dict[str, Any]]) -> str:
+def report(misses: List[NluMiss]) -> str:
     if not misses:
         return "No missed messages yet.\n"
     lines = [f"# {len(misses)} missed messages, grouped by the nearest intent", "nlu:"]
@@ -56,7 +53,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     store = OrderStore(settings.orders_database())
     try:
         since = utc_now() - timedelta(days=args.days) if args.days else None
-        sys.stdout.write(report(store.nlu_misses(since)))
+        sys.stdout.write(report(store.misses.since(since)))
     finally:
         store.close()
     return 0

@@ -34,7 +34,7 @@ def test_agent_takes_over_and_hands_back(site, new_page):
     handoff = customer.wait_for_bot("工单号")
     assert support.HOTLINE in handoff and support.agent_hours() in handoff
     ticket_id = re.search(r"HT\d{10}", handoff).group()
-    assert orders.get_ticket(ticket_id)["status"] == "open"
+    assert orders.tickets.get(ticket_id).status == "open"
 
     # While the agent is on the way the assistant only acknowledges (the place in the queue),
     # and keeps what the customer says for the agent.
@@ -74,7 +74,7 @@ def test_agent_takes_over_and_hands_back(site, new_page):
     agent_page.locator("#close").click()
     customer.wait_for_bot("智能助手回来了")
     agent_page.locator(f"[data-ticket='{ticket_id}']").wait_for(state="detached", timeout=TIMEOUT_MS)
-    assert orders.get_ticket(ticket_id)["status"] == "closed"
+    assert orders.tickets.get(ticket_id).status == "closed"
 
     customer.send("怎么分期付款")
     customer.wait_for_bot("去结算")

@@ -97,7 +97,7 @@ def test_turns_alternating_between_instances_stay_coherent(cluster, orders):
     reply = chat.say("Is there a fee for installments?")  # 1: English now, a digression
     assert "fee" in reply and not chinese(reply) and "go ahead" in reply  # back to the confirmation
     assert "Done" in chat.say("yes")  # 2
-    assert len(new_orders(orders)) == 1 and orders.get_order(UNPAID).status == "cancelled"
+    assert len(new_orders(orders)) == 1 and orders.orders.get(UNPAID).status == "cancelled"
 
 
 def test_two_customers_confirming_on_different_instances_make_one_order(cluster, orders):

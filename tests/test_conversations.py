@@ -69,12 +69,12 @@ def test_unpaid_order_step_by_step_in_chinese(assistant, orders):
     assert {"花呗", "信用卡", "借记卡", "支付宝", "微信支付"} <= {b["title"] for b in chat.buttons}
     summary = chat.click("支付宝")
     assert "5201121000000001" in summary and "支付宝" in summary and "一次付清" in summary
-    assert orders.get_order("5201121000000001").status == "unpaid"  # nothing before the yes
+    assert orders.orders.get("5201121000000001").status == "unpaid"  # nothing before the yes
     done = chat.click("确认")
     assert "已取消" in done and "新订单" in done
     (new,) = new_orders(orders)
     assert (new["payment_method"], new["installments"], new["total"], new["status"]) == ("alipay", 1, 3999.0, "unpaid")
-    assert orders.get_order("5201121000000001").replaced_by == new["order_id"]
+    assert orders.orders.get("5201121000000001").replaced_by == new["order_id"]
     assert new["order_id"] in done
 
 
@@ -148,14 +148,14 @@ def test_no_means_nothing_changes(assistant, orders):
     chat.say("change payment method for 5201121000000001, phone 1234")
     chat.say("alipay")
     assert "Nothing was changed" in chat.say("no, keep it")
-    assert new_orders(orders) == [] and orders.get_order("5201121000000001").status == "unpaid"
+    assert new_orders(orders) == [] and orders.orders.get("5201121000000001").status == "unpaid"
 
 
 def test_a_hedged_yes_changes_nothing(assistant, orders):
     chat = Chat(assistant)
     chat.say("change order 5201121000000001 to alipay, phone ends 1234")
     assert "Please confirm" in chat.say("yes, no wait")  # asked again, whichever check caught it
-    assert new_orders(orders) == [] and orders.get_order("5201121000000001").status == "unpaid"
+    assert new_orders(orders) == [] and orders.orders.get("5201121000000001").status == "unpaid"
     assert "Done" in chat.click("Yes, go ahead")
 
 
@@ -206,8 +206,8 @@ def test_three_wrong_tails_stop_and_offer_a_human(assistant, orders):
     assert "转接人工" in reply and "Xiaomi" not in reply
     ticket = chat.say("好的")
     assert HOTLINE in ticket
-    (row,) = orders.tickets()
-    assert row["reason"] == "verification_failed" and row["language"] == "zh"
+    (row,) = orders.tickets.listed()
+    assert row.reason == "verification_failed" and row.language == "zh"
     assert "转接人工" in chat.say("我想改支付方式")  # no more guessing in this conversation
 
 
@@ -243,10 +243,10 @@ def test_paid_orders_go_to_a_human_with_a_ticket(assistant, orders, order_id, ta
     chat = Chat(assistant)
     reply = chat.say(f"I want to change the payment method of order {order_id}, last four digits {tail}")
     assert "connect you" in reply and HOTLINE in reply
-    (ticket,) = orders.tickets()
-    assert (ticket["order_id"], ticket["reason"], ticket["language"]) == (order_id, "paid_order", "en")
-    assert ticket["ticket_id"] in reply
-    assert orders.get_order(order_id).status != "cancelled"
+    (ticket,) = orders.tickets.listed()
+    assert (ticket.order_id, ticket.reason, ticket.language) == (order_id, "paid_order", "en")
+    assert ticket.ticket_id in reply
+    assert orders.orders.get(order_id).status != "cancelled"
 
 
 @pytest.mark.parametrize("order_id, tail", [("5201121000000005", "9012"), ("5201121000000007", "3456")])
@@ -254,7 +254,7 @@ def test_cancelled_and_refunded_orders_are_explained(assistant, orders, order_id
     chat = Chat(assistant)
     reply = chat.say(f"订单{order_id}想换支付方式，手机尾号{tail}")
     assert "不需要再更换支付方式" in reply and "去结算" in reply
-    assert new_orders(orders) == [] and orders.tickets() == []
+    assert new_orders(orders) == [] and orders.tickets.listed() == []
 
 
 def test_order_status_in_english(assistant, orders):
@@ -270,7 +270,7 @@ def test_asking_for_a_human_mid_flow(assistant, orders):
     chat.say("换支付方式")
     reply = chat.say("算了，直接给我转人工吧")
     assert HOTLINE in reply
-    assert len(orders.tickets()) == 1
+    assert len(orders.tickets.listed()) == 1
 
 
 # -- languages ------------------------------------------------------------------------------------
@@ -325,8 +325,8 @@ def test_odd_input_gets_a_reply_and_changes_nothing(assistant, orders, message, 
         chat.say("5201121000000001")
         chat.say("1234")
     assert chat.say(message).strip()
-    assert orders.count_orders() == len(demo.DEMO_ORDERS)
-    assert orders.get_order("5201121000000001").status == "unpaid"
+    assert orders.orders.count() == len(demo.DEMO_ORDERS)
+    assert orders.orders.get("5201121000000001").status == "unpaid"
 
 
 @pytest.mark.parametrize(
@@ -344,14 +344,14 @@ def test_impossible_choices_are_explained_and_asked_again(assistant, orders, ans
     chat.say("change the payment method of order 5201121000000001, phone ends 1234")
     chat.say("credit card")
     assert expected in chat.say(answer)
-    assert orders.get_order("5201121000000001").status == "unpaid" and new_orders(orders) == []
+    assert orders.orders.get("5201121000000001").status == "unpaid" and new_orders(orders) == []
 
 
 def test_sql_as_an_order_number_is_refused(assistant, orders):
     chat = Chat(assistant)
     chat.say("change my payment method")
     assert "16" in chat.say('/inform{"order_id":"1 OR 1=1"}')
-    assert orders.count_orders() == len(demo.DEMO_ORDERS)
+    assert orders.orders.count() == len(demo.DEMO_ORDERS)
 
 
 def test_two_conversations_confirming_at_once_create_one_order(assistant, orders):
@@ -370,12 +370,12 @@ def test_two_conversations_confirming_at_once_create_one_order(assistant, orders
 def test_order_paid_before_the_yes_is_left_alone_and_handed_off(assistant, orders):
     chat = Chat(assistant)
     assert "Please confirm" in chat.say("switch order 5201121000000006 to alipay, phone ends 9012")
-    orders.update_order("5201121000000006", {"status": "paid"})  # paid in another tab
+    orders.orders.update("5201121000000006", {"status": "paid"})  # paid in another tab
     reply = chat.say("yes")
     assert "is now paid" in reply and HOTLINE in reply
-    assert orders.get_order("5201121000000006").status == "paid" and new_orders(orders) == []
-    (ticket,) = orders.tickets()
-    assert (ticket["reason"], ticket["order_id"]) == ("paid_order", "5201121000000006")
+    assert orders.orders.get("5201121000000006").status == "paid" and new_orders(orders) == []
+    (ticket,) = orders.tickets.listed()
+    assert (ticket.reason, ticket.order_id) == ("paid_order", "5201121000000006")
 
 
 def test_throwaway_conversations_do_not_lock_the_owner_out(assistant, orders):
@@ -385,7 +385,7 @@ def test_throwaway_conversations_do_not_lock_the_owner_out(assistant, orders):
         chat = Chat(assistant)
         chat.say("我想改订单5201121000000006的支付方式")
         chat.say(tail)
-    assert orders.recent_failures("5201121000000006") == 5
+    assert orders.ownership.recent_failures("5201121000000006") == 5
     owner = Chat(assistant)  # not locked out
     owner.say("change the payment method of order 5201121000000006")
     assert "TV" in owner.say("9012")

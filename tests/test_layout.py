@@ -56,9 +56,8 @@ def test_settings_is_the_only_reader_of_the_environment():
         for source in (settings.ROOT / package).glob("*.py")
         if "os.environ" in source.read_text() or "getenv(" in source.read_text()
     ]
-    # The launcher hands its environment on to the servers it starts; the store's fault
-    # injection is for the crash tests only.
-    assert sorted(readers) == ["launcher/backing.py", "launcher/stack.py", "mall/settings.py", "mall/store.py"]
+    # The launcher hands its environment on to the servers it starts.
+    assert sorted(readers) == ["launcher/backing.py", "launcher/stack.py", "mall/settings.py"]
 
 
 def test_actions_port_comes_from_endpoints_yml():

@@ -54,7 +54,7 @@ def test_details_are_formatted_for_both_languages_and_mask_the_phone(store, doma
 
 
 def test_replaced_order_points_to_its_replacement(store, domain):
-    new_id = store.cancel_and_reorder("5201121000000001", "1234", "alipay", 1, "c").replacement.order_id
+    new_id = store.orders.cancel_and_reorder("5201121000000001", "1234", "alipay", 1, "c").replacement.order_id
     result = lookup(domain, "5201121000000001", "change_payment")
     assert result.responses == ["utter_order_replaced"]
     assert result.messages[0]["replaced_by"] == new_id

@@ -135,31 +135,31 @@ def test_confirmed_change_cancels_and_reorders(store, domain):
     new_id = result.slots["order_id"]
     assert new_id != UNPAID and result.slots["verified_order_id"] == new_id
     assert result.slots["new_payment_method"] is None and result.slots["change_confirmed"] is None
-    assert store.get_order(UNPAID).replaced_by == new_id
-    assert store.get_order(new_id).payment_method == "alipay"
+    assert store.orders.get(UNPAID).replaced_by == new_id
+    assert store.orders.get(new_id).payment_method == "alipay"
     assert result.messages[0]["old_order_id"] == UNPAID and result.messages[0]["new_method_en"] == "Alipay"
 
 
 def test_second_yes_reports_the_same_new_order(store, domain):
     first = run(ActionCancelAndReorder(), tracker(CONFIRMED), domain)
-    count = store.count_orders()
+    count = store.orders.count()
     again = run(ActionCancelAndReorder(), tracker(CONFIRMED), domain)
     assert again.responses == ["utter_reorder_already_done"]
     assert again.slots["order_id"] == first.slots["order_id"]
-    assert store.count_orders() == count
+    assert store.orders.count() == count
 
 
 def test_order_paid_since_the_lookup_is_left_alone_and_handed_off(store, domain):
-    store.update_order(UNPAID, {"status": "paid"})
+    store.orders.update(UNPAID, {"status": "paid"})
     result = run(ActionCancelAndReorder(), tracker(CONFIRMED), domain)
     assert result.responses == ["utter_order_no_longer_unpaid"]
     assert result.followup == "action_handoff_to_human"
     assert result.slots["order_status"] == "paid"
-    assert store.get_order(UNPAID).status == "paid" and store.count_orders() == 8
+    assert store.orders.get(UNPAID).status == "paid" and store.orders.count() == 8
 
 
 def test_order_cancelled_elsewhere_is_not_handed_off(store, domain):
-    store.update_order(UNPAID, {"status": "cancelled"})
+    store.orders.update(UNPAID, {"status": "cancelled"})
     result = run(ActionCancelAndReorder(), tracker(CONFIRMED), domain)
     assert result.responses == ["utter_order_no_longer_unpaid"] and result.followup is None
 
@@ -170,24 +170,24 @@ def test_order_cancelled_elsewhere_is_not_handed_off(store, domain):
 def test_nothing_happens_without_a_complete_confirmed_request(store, domain, override):
     result = run(ActionCancelAndReorder(), tracker({**CONFIRMED, **override}), domain)
     assert result.responses == ["utter_change_discarded"]
-    assert store.get_order(UNPAID).status == "unpaid" and store.count_orders() == 8
+    assert store.orders.get(UNPAID).status == "unpaid" and store.orders.count() == 8
 
 
 def test_nothing_happens_for_an_unverified_order(store, domain):
     slots = {**CONFIRMED, "order_id": "5201121000000006", "verified_order_id": "5201121000000006"}
     result = run(ActionCancelAndReorder(), tracker(slots), domain)
     assert result.responses == ["utter_order_not_verified"]
-    assert store.get_order("5201121000000006").status == "unpaid"
+    assert store.orders.get("5201121000000006").status == "unpaid"
 
 
 def test_ownership_lost_inside_the_transaction(store, domain, monkeypatch):
     import actions.payment_change as module
 
-    monkeypatch.setattr(module, "verified_order", lambda tracker: store.get_order(UNPAID))
-    store.update_order(UNPAID, {"phone": "13900009999"})
+    monkeypatch.setattr(module, "verified_order", lambda tracker: store.orders.get(UNPAID))
+    store.orders.update(UNPAID, {"phone": "13900009999"})
     result = run(ActionCancelAndReorder(), tracker(CONFIRMED), domain)
     assert result.responses == ["utter_order_not_verified"]
-    assert store.get_order(UNPAID).status == "unpaid"
+    assert store.orders.get(UNPAID).status == "unpaid"
 
 
 def test_stopping_forgets_the_request(store, domain):
@@ -315,7 +315,7 @@ def test_another_order_named_mid_change_ends_it_for_that_order(store, domain, in
     assert result.responses == ["utter_switch_order"] and result.messages[0]["order_id"] == DEBIT_ORDER
     assert result.slots["order_id"] == DEBIT_ORDER
     assert result.slots["new_payment_method"] is None and result.slots["new_installments"] is None
-    assert store.get_order(UNPAID).status == "unpaid"
+    assert store.orders.get(UNPAID).status == "unpaid"
 
 
 @pytest.mark.parametrize(

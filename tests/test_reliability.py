@@ -7,6 +7,7 @@ import contextlib
 import multiprocessing
 import threading
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any, Dict
 
@@ -17,11 +18,12 @@ from aiohttp import web
 
 from launcher.stack import free_port, running_actions, running_rasa
 from mall import demo, support
-from mall.store import FAULT_MARKER_ENV, FAULT_STAGE_ENV, OrderStore, ReorderOutcome
+from mall.orders import ReorderOutcome
+from mall.store import OrderStore
+from tests import crash_points
 from tests.support import demo_store, new_orders, require_model
 
 UNPAID = "5201121000000001"
-CRASH_STAGES = ["new_order_inserted", "old_order_cancelled", "before_commit", "after_commit"]
 RACE_ROUNDS, RACERS = 20, 4
 
 
@@ -60,14 +62,14 @@ def wait_for(path: Path, seconds: float = 60) -> None:
         time.sleep(0.05)
 
 
-@pytest.mark.parametrize("stage", CRASH_STAGES)
+@pytest.mark.parametrize("stage", crash_points.STAGES)
 def test_action_server_killed_mid_reorder_leaves_all_or_nothing(tmp_path, domain, stage):
     orders_db, marker = tmp_path / "orders.db", tmp_path / "stopped-here"
     demo_store(orders_db).close()
     request = reorder_request(domain, "crash-test")
-    faults = {FAULT_STAGE_ENV: stage, FAULT_MARKER_ENV: str(marker)}
+    crashing = partial(crash_points.command, stage, marker)
 
-    with running_actions(tmp_path, orders_db, extra_env=faults) as server:
+    with running_actions(tmp_path, orders_db, command=crashing) as server:
         caller = threading.Thread(target=lambda: _post_ignoring_errors(f"{server.url}/webhook", request))
         caller.start()
         wait_for(marker)
@@ -76,8 +78,8 @@ def test_action_server_killed_mid_reorder_leaves_all_or_nothing(tmp_path, domain
 
     after_crash = OrderStore(orders_db)
     assert after_crash.db.scalar(sa.text("PRAGMA integrity_check")) == "ok"
-    old, created = after_crash.get_order(UNPAID), new_orders(after_crash)
-    audit = len(after_crash.audit_trail())
+    old, created = after_crash.orders.get(UNPAID), new_orders(after_crash)
+    audit = len(after_crash.orders.audit_trail())
     if stage == "after_commit":  # committed: fully after
         assert (old.status, len(created), audit) == ("cancelled", 1, 2)
         assert old.replaced_by == created[0]["order_id"]
@@ -89,7 +91,7 @@ def test_action_server_killed_mid_reorder_leaves_all_or_nothing(tmp_path, domain
         answer = requests.post(f"{server.url}/webhook", json=request, timeout=30).json()
     expected = "utter_reorder_already_done" if stage == "after_commit" else "utter_reorder_done"
     assert [r.get("response") for r in answer["responses"]] == [expected]
-    assert len(new_orders(after_crash)) == 1 and after_crash.get_order(UNPAID).status == "cancelled"
+    assert len(new_orders(after_crash)) == 1 and after_crash.orders.get(UNPAID).status == "cancelled"
 
 
 def _post_ignoring_errors(url: str, body: Dict[str, Any]) -> None:
@@ -102,7 +104,7 @@ def _confirm_at(args) -> str:
     db_path, sender, start_at = args
     store = OrderStore(db_path)
     time.sleep(max(0.0, start_at - time.time()))
-    outcome = store.cancel_and_reorder(UNPAID, "1234", "wechat_pay", 1, sender).outcome
+    outcome = store.orders.cancel_and_reorder(UNPAID, "1234", "wechat_pay", 1, sender).outcome
     store.close()
     return outcome.value
 
@@ -121,7 +123,7 @@ def test_simultaneous_confirmations_create_exactly_one_order(database):
                 [ReorderOutcome.REORDERED.value] + [ReorderOutcome.ALREADY_REPLACED.value] * (RACERS - 1)
             ), f"round {round_number}: {outcomes}"
             assert len(new_orders(store)) == 1
-            assert len(store.audit_trail()) == 2
+            assert len(store.orders.audit_trail()) == 2
 
 
 def say(rasa_url: str, sender: str, text: str) -> str:
@@ -218,13 +220,13 @@ def test_action_server_outage_at_the_confirmation_keeps_the_form(tmp_path):
             assert "请确认" in say(rasa_url, "outage-1", '/inform{"payment_method":"alipay"}')
         apology = say(rasa_url, "outage-1", "确认")  # the action server is gone
         assert "系统暂时没有响应" in apology and support.HOTLINE in apology
-        assert OrderStore(orders_db).get_order(UNPAID).status == "unpaid"
+        assert OrderStore(orders_db).orders.get(UNPAID).status == "unpaid"
         with running_actions(tmp_path, orders_db, port=actions_port):
             done = say(rasa_url, "outage-1", "确认")
     assert "已办好" in done
     store = OrderStore(orders_db)
     (created,) = new_orders(store)
-    assert created["payment_method"] == "alipay" and store.get_order(UNPAID).replaced_by == created["order_id"]
+    assert created["payment_method"] == "alipay" and store.orders.get(UNPAID).replaced_by == created["order_id"]
 
 
 @pytest.mark.conversation

@@ -99,7 +99,7 @@ def test_a_victims_session_id_opens_nothing_of_the_victims(site, orders):
         await victim.close()
 
     asyncio.run(attack())
-    assert orders.get_order(ORDER).status == "unpaid"  # nobody changed it
+    assert orders.orders.get(ORDER).status == "unpaid"  # nobody changed it
 
 
 def test_the_same_browser_comes_back_to_its_conversation(site):

@@ -38,7 +38,7 @@ def test_a_signed_in_customer_changes_an_unpaid_order_by_clicking(site, new_page
     widget.click("确认")
     widget.wait_for_bot("已办好")
     (created,) = new_orders(orders)
-    assert (created["payment_method"], orders.get_order(ORDER).status) == ("alipay", "cancelled")
+    assert (created["payment_method"], orders.orders.get(ORDER).status) == ("alipay", "cancelled")
 
     # Signed out: a new conversation, and the phone tail is asked again.
     widget.sign_out()

@@ -3,7 +3,6 @@ both backends (a SQLite file, PostgreSQL): the `database` fixture runs each test
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -16,15 +15,10 @@ from mall.db import Database
 from mall.demo import DEMO_ORDERS
 from mall.migrations import MIGRATIONS
 from mall.migrations import orders as orders_table
-from mall.store import (
-    CLIENT_FAILURE_LIMIT,
-    LOCK_AFTER_CLIENTS,
-    LOCK_WINDOW,
-    TRIES_PER_CONVERSATION,
-    OrderStore,
-    ReorderOutcome,
-    Verification,
-)
+from mall.orders import ReorderOutcome
+from mall.ownership import CLIENT_FAILURE_LIMIT, LOCK_AFTER_CLIENTS, LOCK_WINDOW, TRIES_PER_CONVERSATION, Verification
+from mall.store import OrderStore
+from mall.tickets import TicketStatus
 from tests.support import demo_store, order_rows
 
 UNPAID, PAID = "5201121000000001", "5201121000000002"
@@ -49,7 +43,7 @@ def columns(store: OrderStore, table: str):
 def test_new_database_has_exactly_the_demo_orders(store):
     rows = orders(store)
     assert set(rows) == {order["order_id"] for order in DEMO_ORDERS}
-    first = store.get_order(UNPAID)
+    first = store.orders.get(UNPAID)
     assert (first.phone, first.status, first.payment_method, first.installments, first.total) == (
         "13800001234",
         "unpaid",
@@ -63,7 +57,7 @@ def test_new_database_has_exactly_the_demo_orders(store):
 def test_opening_a_store_loads_no_demo_data(database):
     """The web app and the benchmark's million-order database open stores too."""
     store = OrderStore(database)
-    assert store.count_orders() == 0 and store.tickets() == []
+    assert store.orders.count() == 0 and store.tickets.listed() == []
 
 
 def test_existing_database_is_not_refilled(database):
@@ -71,17 +65,17 @@ def test_existing_database_is_not_refilled(database):
     assert demo.init(OrderStore(path)) is True
     OrderStore(path).db.execute(orders_table.delete().where(orders_table.c.order_id == UNPAID))
     assert demo.init(OrderStore(path)) is False
-    assert OrderStore(path).get_order(UNPAID) is None
+    assert OrderStore(path).orders.get(UNPAID) is None
 
 
 def test_demo_command_initialises_and_resets(database, capsys):
     path = database
     assert demo.main(["demo", "init"], path) == 0
-    OrderStore(path).cancel_and_reorder(UNPAID, "1234", "alipay", 1, "c1")
+    OrderStore(path).orders.cancel_and_reorder(UNPAID, "1234", "alipay", 1, "c1")
     assert demo.main(["demo", "init"], path) == 0  # an existing database keeps its orders
-    assert OrderStore(path).get_order(UNPAID).status == "cancelled"
+    assert OrderStore(path).orders.get(UNPAID).status == "cancelled"
     assert demo.main(["demo", "reset"], path) == 0
-    assert OrderStore(path).get_order(UNPAID).status == "unpaid"
+    assert OrderStore(path).orders.get(UNPAID).status == "unpaid"
     assert demo.main(["demo", "bogus"], path) == 2
 
 
@@ -103,17 +97,17 @@ def test_missing_columns_are_added_to_an_older_database(tmp_path):
         )
     store = OrderStore(path)
     assert {"replaced_by", "replaces", "updated_at"} <= columns(store, "orders")
-    assert store.get_order("5201121000000009").replaced_by is None
+    assert store.orders.get("5201121000000009").replaced_by is None
     assert sa.inspect(store.db.engine).has_table("handoff_tickets")
 
 
 def test_reset_restores_the_demo_state(store):
-    store.cancel_and_reorder(UNPAID, "1234", "alipay", 1, "c1")
-    store.create_handoff_ticket("c1", "customer_request", "zh")
+    store.orders.cancel_and_reorder(UNPAID, "1234", "alipay", 1, "c1")
+    store.tickets.open("c1", "customer_request", "zh")
     demo.reset(store)
     assert len(orders(store)) == len(DEMO_ORDERS)
-    assert store.get_order(UNPAID).status == "unpaid"
-    assert store.tickets() == [] and store.audit_trail() == []
+    assert store.orders.get(UNPAID).status == "unpaid"
+    assert store.tickets.listed() == [] and store.orders.audit_trail() == []
 
 
 @pytest.mark.parametrize(
@@ -129,74 +123,74 @@ def test_reset_restores_the_demo_state(store):
     ],
 )
 def test_verify_owner(store, order_id, tail, expected):
-    assert store.verify_owner(order_id, tail, "c1") is expected
+    assert store.ownership.verify(order_id, tail, "c1") is expected
 
 
 def test_a_conversation_has_three_tries_whatever_it_guesses(store):
     for guess in range(TRIES_PER_CONVERSATION):
-        assert store.tries_left("c1") == TRIES_PER_CONVERSATION - guess
-        store.verify_owner("5201121000000099" if guess else UNPAID, "0000", "c1")
-    assert store.tries_left("c1") == 0
-    assert store.verify_owner(UNPAID, "1234", "c1") is Verification.TOO_MANY  # even the right tail
+        assert store.ownership.tries_left("c1") == TRIES_PER_CONVERSATION - guess
+        store.ownership.verify("5201121000000099" if guess else UNPAID, "0000", "c1")
+    assert store.ownership.tries_left("c1") == 0
+    assert store.ownership.verify(UNPAID, "1234", "c1") is Verification.TOO_MANY  # even the right tail
 
 
 def test_one_client_with_many_conversations_never_locks_the_owner_out(store):
     """Throw-away sender ids from one client used to lock the order for everyone."""
-    guesses = [store.verify_owner(UNPAID, "0000", f"throwaway-{i}", client="attacker") for i in range(20)]
+    guesses = [store.ownership.verify(UNPAID, "0000", f"throwaway-{i}", client="attacker") for i in range(20)]
     assert guesses[:CLIENT_FAILURE_LIMIT] == [Verification.NO_MATCH] * CLIENT_FAILURE_LIMIT
     assert set(guesses[CLIENT_FAILURE_LIMIT:]) == {Verification.TOO_MANY}  # the guesser pays
-    assert store.recent_failures(UNPAID) == CLIENT_FAILURE_LIMIT
-    assert store.verify_owner(UNPAID, "1234", "owner", client="owner-phone") is Verification.VERIFIED
+    assert store.ownership.recent_failures(UNPAID) == CLIENT_FAILURE_LIMIT
+    assert store.ownership.verify(UNPAID, "1234", "owner", client="owner-phone") is Verification.VERIFIED
 
 
 def test_wrong_tails_from_many_clients_lock_the_order_for_an_hour(database):
     now = [datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)]
     store = demo_store(database, clock=lambda: now[0])
     for i in range(LOCK_AFTER_CLIENTS):
-        assert store.verify_owner(UNPAID, "0000", f"attacker-{i}", client=f"client-{i}") is Verification.NO_MATCH
+        assert store.ownership.verify(UNPAID, "0000", f"attacker-{i}", client=f"client-{i}") is Verification.NO_MATCH
     # Locked even for the right tail, for every conversation, and across a restart.
     assert (
-        OrderStore(database, clock=lambda: now[0]).verify_owner(UNPAID, "1234", "owner", client="o")
+        OrderStore(database, clock=lambda: now[0]).ownership.verify(UNPAID, "1234", "owner", client="o")
         is Verification.LOCKED
     )
-    assert store.verify_owner(PAID, "1234", "owner", client="o") is Verification.VERIFIED  # other orders unaffected
+    assert store.ownership.verify(PAID, "1234", "owner", client="o") is Verification.VERIFIED  # other orders unaffected
     now[0] += LOCK_WINDOW + timedelta(seconds=1)
-    assert store.verify_owner(UNPAID, "1234", "owner", client="o") is Verification.VERIFIED
+    assert store.ownership.verify(UNPAID, "1234", "owner", client="o") is Verification.VERIFIED
 
 
 def test_carried_over_tail_is_not_counted_as_a_guess(store):
     for _ in range(LOCK_AFTER_CLIENTS + 2):
-        assert store.verify_owner(UNPAID, "0000", "c1", count_failure=False) is Verification.NO_MATCH
-    assert store.tries_left("c1") == TRIES_PER_CONVERSATION and store.recent_failures(UNPAID) == 0
+        assert store.ownership.verify(UNPAID, "0000", "c1", count_failure=False) is Verification.NO_MATCH
+    assert store.ownership.tries_left("c1") == TRIES_PER_CONVERSATION and store.ownership.recent_failures(UNPAID) == 0
 
 
 def test_open_orders_are_the_customers_own_unfinished_ones(store):
-    customer = store.customer("customer-1234")
+    customer = store.orders.customer("customer-1234")
     assert customer is not None and customer.phone == "13800001234"
-    open_ids = [order.order_id for order in store.open_orders(customer)]
-    assert open_ids and all(store.get_order(i).phone == customer.phone for i in open_ids)
-    assert all(store.get_order(i).status in ("unpaid", "paid", "shipped") for i in open_ids)
-    assert store.customer_order(customer, "5201121000000006") is None  # someone else's
-    assert store.customer_order(customer, UNPAID).order_id == UNPAID
-    store.cancel_and_reorder(UNPAID, "", "alipay", 1, "c1", customer_id=customer.customer_id)
-    after = [order.order_id for order in store.open_orders(customer)]
+    open_ids = [order.order_id for order in store.orders.open_of(customer)]
+    assert open_ids and all(store.orders.get(i).phone == customer.phone for i in open_ids)
+    assert all(store.orders.get(i).status in ("unpaid", "paid", "shipped") for i in open_ids)
+    assert store.orders.owned_by(customer, "5201121000000006") is None  # someone else's
+    assert store.orders.owned_by(customer, UNPAID).order_id == UNPAID
+    store.orders.cancel_and_reorder(UNPAID, "", "alipay", 1, "c1", customer_id=customer.customer_id)
+    after = [order.order_id for order in store.orders.open_of(customer)]
     assert UNPAID not in after and len(after) == len(open_ids)  # the replacement took its place
 
 
 def test_a_signed_in_customer_changes_only_their_own_orders(store):
-    result = store.cancel_and_reorder("5201121000000006", "", "alipay", 1, "c1", customer_id="customer-1234")
+    result = store.orders.cancel_and_reorder("5201121000000006", "", "alipay", 1, "c1", customer_id="customer-1234")
     assert result.outcome is ReorderOutcome.NOT_OWNER
 
 
 def test_cancel_and_reorder_replaces_an_unpaid_order_atomically(store):
-    result = store.cancel_and_reorder(UNPAID, "1234", "alipay", 1, "conv-1")
+    result = store.orders.cancel_and_reorder(UNPAID, "1234", "alipay", 1, "conv-1")
     assert result.outcome is ReorderOutcome.REORDERED
-    old, new = store.get_order(UNPAID), result.replacement
+    old, new = store.orders.get(UNPAID), result.replacement
     assert (old.status, old.replaced_by) == ("cancelled", new.order_id)
     assert (new.status, new.payment_method, new.installments) == ("unpaid", "alipay", 1)
     assert (new.total, new.items, new.phone, new.replaces) == (old.total, old.items, old.phone, UNPAID)
     assert len(new.order_id) == 16 and new.order_id.isdigit()
-    audit = store.audit_trail()
+    audit = store.orders.audit_trail()
     assert [(row["order_id"], row["conversation_id"]) for row in audit] == [
         (UNPAID, "conv-1"),
         (new.order_id, "conv-1"),
@@ -206,56 +200,57 @@ def test_cancel_and_reorder_replaces_an_unpaid_order_atomically(store):
 
 
 def test_a_second_yes_creates_nothing(store):
-    first = store.cancel_and_reorder(UNPAID, "1234", "alipay", 1, "c1")
-    count = store.count_orders()
-    again = store.cancel_and_reorder(UNPAID, "1234", "wechat_pay", 1, "c1")
+    first = store.orders.cancel_and_reorder(UNPAID, "1234", "alipay", 1, "c1")
+    count = store.orders.count()
+    again = store.orders.cancel_and_reorder(UNPAID, "1234", "wechat_pay", 1, "c1")
     assert again.outcome is ReorderOutcome.ALREADY_REPLACED
     assert again.replacement.order_id == first.replacement.order_id
     assert again.replacement.payment_method == "alipay"
-    assert store.count_orders() == count
+    assert store.orders.count() == count
 
 
 @pytest.mark.parametrize("status", ["paid", "shipped", "completed", "cancelled", "refunded"])
 def test_only_unpaid_orders_are_cancelled(store, status):
-    store.update_order(UNPAID, {"status": status})
-    result = store.cancel_and_reorder(UNPAID, "1234", "alipay", 1, "c1")
+    store.orders.update(UNPAID, {"status": status})
+    result = store.orders.cancel_and_reorder(UNPAID, "1234", "alipay", 1, "c1")
     assert result.outcome is ReorderOutcome.NOT_UNPAID
-    assert store.get_order(UNPAID).status == status
-    assert store.count_orders() == len(DEMO_ORDERS)
+    assert store.orders.get(UNPAID).status == status
+    assert store.orders.count() == len(DEMO_ORDERS)
 
 
 def test_someone_elses_order_is_not_touched(store):
-    result = store.cancel_and_reorder("5201121000000006", "1234", "alipay", 1, "c1")
+    result = store.orders.cancel_and_reorder("5201121000000006", "1234", "alipay", 1, "c1")
     assert result.outcome is ReorderOutcome.NOT_OWNER
-    assert store.get_order("5201121000000006").status == "unpaid"
+    assert store.orders.get("5201121000000006").status == "unpaid"
 
 
 def test_unknown_order(store):
     assert (
-        store.cancel_and_reorder("5201121000000099", "1234", "alipay", 1, "c1").outcome is ReorderOutcome.UNKNOWN_ORDER
+        store.orders.cancel_and_reorder("5201121000000099", "1234", "alipay", 1, "c1").outcome
+        is ReorderOutcome.UNKNOWN_ORDER
     )
 
 
 @pytest.mark.parametrize("method, plan", [("bitcoin", 1), ("alipay", 12), ("huabei", 7), ("credit_card", 0)])
 def test_invalid_choices_are_refused_before_any_write(store, method, plan):
     with pytest.raises(ValueError):
-        store.cancel_and_reorder(UNPAID, "1234", method, plan, "c1")
-    assert store.get_order(UNPAID).status == "unpaid"
+        store.orders.cancel_and_reorder(UNPAID, "1234", method, plan, "c1")
+    assert store.orders.get(UNPAID).status == "unpaid"
 
 
 def test_a_failed_write_rolls_everything_back(store, monkeypatch):
     def broken_audit(*args, **kwargs):
         raise OSError("disk I/O error")
 
-    monkeypatch.setattr(store, "_audit", broken_audit)
+    monkeypatch.setattr(store.orders, "_audit", broken_audit)
     with pytest.raises(OSError):
-        store.cancel_and_reorder(UNPAID, "1234", "alipay", 1, "c1")
-    assert store.get_order(UNPAID).status == "unpaid"
-    assert store.count_orders() == len(DEMO_ORDERS)
+        store.orders.cancel_and_reorder(UNPAID, "1234", "alipay", 1, "c1")
+    assert store.orders.get(UNPAID).status == "unpaid"
+    assert store.orders.count() == len(DEMO_ORDERS)
 
 
 def test_ticket_numbers_count_up_per_day(store):
-    first = store.create_handoff_ticket(
+    first = store.tickets.open(
         "c1",
         "paid_order",
         "en",
@@ -263,37 +258,37 @@ def test_ticket_numbers_count_up_per_day(store):
         requested_method="alipay",
         transcript=[{"from": "customer", "text": "hi"}],
     )
-    second = store.create_handoff_ticket("c2", "customer_request", "zh")
+    second = store.tickets.open("c2", "customer_request", "zh")
     assert first[:2] == "HT" and int(second[-4:]) == int(first[-4:]) + 1
-    ticket = next(t for t in store.tickets() if t["ticket_id"] == first)
-    assert (ticket["order_id"], ticket["reason"], ticket["status"], ticket["language"], ticket["requested_method"]) == (
+    ticket = next(t for t in store.tickets.listed() if t.ticket_id == first)
+    assert (ticket.order_id, ticket.reason, ticket.status, ticket.language, ticket.requested_method) == (
         PAID,
         "paid_order",
         "open",
         "en",
         "alipay",
     )
-    assert json.loads(ticket["transcript"]) == [{"from": "customer", "text": "hi"}]
+    assert list(ticket.transcript) == [{"from": "customer", "text": "hi"}]
 
 
 def test_ticket_lifecycle(store):
-    first = store.create_handoff_ticket("c1", "customer_request", "zh")
-    second = store.create_handoff_ticket("c2", "paid_order", "en", order_id=PAID)
-    assert [t["ticket_id"] for t in store.tickets(status="open")] == [second, first]  # newest first
-    assert store.close_ticket(first) is True
-    assert store.close_ticket(first) is False  # closing twice changes nothing
-    assert store.close_ticket("HT0000000000") is False
-    closed = store.get_ticket(first)
-    assert closed["status"] == "closed" and closed["closed_at"]
-    assert [t["ticket_id"] for t in store.tickets(status="open")] == [second]
-    assert store.get_ticket("nope") is None
+    first = store.tickets.open("c1", "customer_request", "zh")
+    second = store.tickets.open("c2", "paid_order", "en", order_id=PAID)
+    assert [t.ticket_id for t in store.tickets.listed(TicketStatus.OPEN)] == [second, first]  # newest first
+    assert store.tickets.close(first) is True
+    assert store.tickets.close(first) is False  # closing twice changes nothing
+    assert store.tickets.close("HT0000000000") is False
+    closed = store.tickets.get(first)
+    assert closed.status == "closed" and closed.closed_at
+    assert [t.ticket_id for t in store.tickets.listed(TicketStatus.OPEN)] == [second]
+    assert store.tickets.get("nope") is None
 
 
 def test_tickets_end_closed_or_cancelled_once(store):
-    ticket = store.create_handoff_ticket("c-1", "customer_request", "zh", live=True)
-    assert store.cancel_ticket(ticket) and not store.cancel_ticket(ticket) and not store.close_ticket(ticket)
-    assert store.get_ticket(ticket)["status"] == "cancelled" and store.get_ticket(ticket)["closed_at"]
-    assert store.open_ticket("c-1") is None
+    ticket = store.tickets.open("c-1", "customer_request", "zh", live=True)
+    assert store.tickets.cancel(ticket) and not store.tickets.cancel(ticket) and not store.tickets.close(ticket)
+    assert store.tickets.get(ticket).status == "cancelled" and store.tickets.get(ticket).closed_at
+    assert store.tickets.open_for("c-1") is None
 
 
 def test_agents_hours_in_mall_time(monkeypatch):
@@ -323,8 +318,8 @@ def test_a_database_from_before_the_wait_for_agents_gets_its_ticket_columns(data
     older.dispose()
     store = OrderStore(database)
     assert {"claimed_order_id", "live", "agent_joined_at"} <= columns(store, "handoff_tickets")
-    assert store.open_ticket("old")["ticket_id"] == "HT2611200001"
-    assert store.create_handoff_ticket("old", "customer_request", "zh") == "HT2611200001"
+    assert store.tickets.open_for("old").ticket_id == "HT2611200001"
+    assert store.tickets.open("old", "customer_request", "zh") == "HT2611200001"
 
 
 # -- SQLite files the store made before it moved from sqlite-utils to SQLAlchemy -----------
@@ -343,20 +338,20 @@ def legacy_file(tmp_path: Path, dump: str) -> Path:
 def test_a_database_of_the_sqlite_utils_store_opens_as_it_is(tmp_path):
     store = OrderStore(legacy_file(tmp_path, "legacy-orders.sql"))
     assert MIGRATIONS.pending(store.db) == []
-    assert store.open_ticket("legacy-conv")["requested_method"] == "alipay"
-    assert store.nlu_misses()[0]["guesses"] == [["ask_installment_fees", 0.41]]
-    assert [row["order_id"] for row in store.audit_trail()] == [UNPAID, "5226112051899836"]
-    assert store.recent_failures("5201121000000006") == 0  # a week old
-    again = store.cancel_and_reorder(UNPAID, "1234", "wechat_pay", 1, "legacy-conv")
+    assert store.tickets.open_for("legacy-conv").requested_method == "alipay"
+    assert store.misses.since()[0].guesses == (("ask_installment_fees", 0.41),)
+    assert [row["order_id"] for row in store.orders.audit_trail()] == [UNPAID, "5226112051899836"]
+    assert store.ownership.recent_failures("5201121000000006") == 0  # a week old
+    again = store.orders.cancel_and_reorder(UNPAID, "1234", "wechat_pay", 1, "legacy-conv")
     assert again.outcome is ReorderOutcome.ALREADY_REPLACED and again.replacement.order_id == "5226112051899836"
 
 
 def test_a_database_with_only_the_first_migration_gets_the_others(tmp_path):
     store = OrderStore(legacy_file(tmp_path, "legacy-first.sql"))
     assert MIGRATIONS.applied(store.db) == MIGRATIONS.names
-    assert store.open_ticket("old")["ticket_id"] == "HT2611200001"
-    store.record_nlu_miss("c1", "asdf", "fallback", [("greet", 0.2)], "en")
-    assert len(store.nlu_misses()) == 1
+    assert store.tickets.open_for("old").ticket_id == "HT2611200001"
+    store.misses.record("c1", "asdf", "fallback", [("greet", 0.2)], "en")
+    assert len(store.misses.since()) == 1
 
 
 def test_a_conversations_file_of_before_is_read_as_it_is(tmp_path):

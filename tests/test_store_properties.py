@@ -21,7 +21,8 @@ from mall import demo
 from mall.catalog import PAYMENT_METHODS, VALID_PLANS
 from mall.demo import DEMO_ORDERS
 from mall.migrations import orders
-from mall.store import OrderStore, ReorderOutcome
+from mall.orders import ReorderOutcome
+from mall.store import OrderStore
 from tests.support import order_rows
 
 DEMO_IDS = [order["order_id"] for order in DEMO_ORDERS]
@@ -41,35 +42,35 @@ class OrderStoreMachine(RuleBasedStateMachine):
         self.reordered = 0
 
     def _tail_for(self, order_id: str, right: bool) -> str:
-        order = self.store.get_order(order_id)
+        order = self.store.orders.get(order_id)
         tail = order.phone[-4:] if order else "0000"
         return tail if right else str((int(tail) + 1) % 10000).zfill(4)
 
     @rule(index=st.integers(0, 200), right=st.booleans())
     def check_ownership(self, index: int, right: bool) -> None:
         order_id = self.known_ids[index % len(self.known_ids)]
-        self.store.verify_owner(order_id, self._tail_for(order_id, right), "property-test")
+        self.store.ownership.verify(order_id, self._tail_for(order_id, right), "property-test")
 
     @rule(index=st.integers(0, 200), right=st.booleans(), method=st.sampled_from(METHODS), plan=st.sampled_from(PLANS))
     def cancel_and_reorder(self, index: int, right: bool, method: str, plan: int) -> None:
         order_id = self.known_ids[index % len(self.known_ids)]
-        before = self.store.get_order(order_id)
+        before = self.store.orders.get(order_id)
         try:
-            result = self.store.cancel_and_reorder(order_id, self._tail_for(order_id, right), method, plan, "pt")
+            result = self.store.orders.cancel_and_reorder(order_id, self._tail_for(order_id, right), method, plan, "pt")
         except ValueError:
             assert (
                 method not in PAYMENT_METHODS
                 or plan not in VALID_PLANS
                 or (plan > 1 and not PAYMENT_METHODS[method].allows_installments)
             )
-            assert self.store.get_order(order_id) == before
+            assert self.store.orders.get(order_id) == before
             return
         if result.outcome is ReorderOutcome.REORDERED:
             assert before.status == "unpaid" and right
             self.reordered += 1
             self.known_ids.append(result.replacement.order_id)
         else:
-            assert self.store.get_order(order_id) == before
+            assert self.store.orders.get(order_id) == before
 
     @precondition(lambda self: hasattr(self, "known_ids"))
     @rule(index=st.integers(0, 200))
@@ -97,7 +98,7 @@ class OrderStoreMachine(RuleBasedStateMachine):
     def no_paid_order_is_ever_cancelled(self) -> None:
         if not hasattr(self, "known_ids"):
             return
-        for row in self.store.audit_trail():
+        for row in self.store.orders.audit_trail():
             old, new = row["old_state"], row["new_state"]
             if old and new["status"] == "cancelled":
                 assert old["status"] == "unpaid"
@@ -108,8 +109,8 @@ class OrderStoreMachine(RuleBasedStateMachine):
     def every_change_is_counted_and_audited(self) -> None:
         if not hasattr(self, "known_ids"):
             return
-        assert self.store.count_orders() == len(DEMO_IDS) + self.reordered
-        assert len(self.store.audit_trail()) == 2 * self.reordered
+        assert self.store.orders.count() == len(DEMO_IDS) + self.reordered
+        assert len(self.store.orders.audit_trail()) == 2 * self.reordered
 
 
 def test_the_store_keeps_its_invariants(database):

@@ -74,7 +74,7 @@ def test_another_order_mid_change_is_looked_at_and_nothing_changes(assistant, or
     chat.say(UNPAID_TAIL)
     reply = chat.say(message)
     assert expected in reply and ("后4位" in reply or "last 4 digits" in reply)
-    assert orders.get_order(UNPAID).status == "unpaid" and orders.recent_failures(UNPAID) == 0
+    assert orders.orders.get(UNPAID).status == "unpaid" and orders.ownership.recent_failures(UNPAID) == 0
 
 
 def test_two_order_numbers_at_once_are_taken_one_at_a_time(assistant, orders):
@@ -84,7 +84,7 @@ def test_two_order_numbers_at_once_are_taken_one_at_a_time(assistant, orders):
     assert {b["title"] for b in chat.buttons} == {"5201121000000001", "5201121000000006"}
     assert "后4位" in chat.click("5201121000000001")
     assert "请确认" in chat.say(UNPAID_TAIL)
-    assert orders.recent_failures(UNPAID) == 0
+    assert orders.ownership.recent_failures(UNPAID) == 0
 
 
 @pytest.mark.parametrize(
@@ -144,7 +144,7 @@ def test_cancelling_and_account_changes_are_pointed_elsewhere(assistant, orders,
     reply = Chat(assistant).say(message)
     assert where in reply
     assert "16" not in reply  # no order number asked for: no flow started
-    assert orders.get_order(UNPAID).status == "unpaid"
+    assert orders.orders.get(UNPAID).status == "unpaid"
 
 
 def test_a_chinese_word_in_an_english_conversation_keeps_it_english(assistant):
@@ -171,11 +171,11 @@ def test_none_of_the_guesses_twice_offers_a_human(assistant, orders):
 
 
 def test_misses_are_kept_for_review(assistant, orders):
-    before = len(orders.nlu_misses())
+    before = len(orders.misses.since())
     chat = Chat(assistant)
     chat.say("那个东西怎么弄来着 之前打过13800001234那个号也没人说清楚 到底咋回事")
-    misses = orders.nlu_misses()[before:]
-    assert [miss["text"] for miss in misses] == ["那个东西怎么弄来着 之前打过138****1234那个号也没人说清楚 到底咋回事"]
-    assert misses[0][
-        "guesses"
-    ] and "- 那个东西怎么弄来着 之前打过138****1234那个号也没人说清楚 到底咋回事" in review.report(misses)
+    misses = orders.misses.since()[before:]
+    assert [miss.text for miss in misses] == ["那个东西怎么弄来着 之前打过138****1234那个号也没人说清楚 到底咋回事"]
+    assert misses[
+        0
+    ].guesses and "- 那个东西怎么弄来着 之前打过138****1234那个号也没人说清楚 到底咋回事" in review.report(misses)

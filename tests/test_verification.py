@@ -6,9 +6,10 @@ import asyncio
 import pytest
 
 from actions.verification import ActionAskOrderId, ValidateOrderVerificationForm, verified_order
+from mall import support
 from mall.catalog import money
 from mall.identity import checked_metadata
-from mall.store import LOCK_AFTER_CLIENTS
+from mall.ownership import LOCK_AFTER_CLIENTS
 from tests.support import entity, form_turn, run, signed_in, tracker
 
 FORM = "order_verification_form"
@@ -75,7 +76,7 @@ def test_wrong_tail_three_times_stops_asking(store, domain):
     final = validate(domain, slots, {"phone_tail": "0000"}, [entity("phone_tail", "0000")])
     assert final.responses == ["utter_verification_failed_final"]
     assert final.slots["verification_failed"] is True and final.slots["requested_slot"] is None
-    assert store.recent_failures(UNPAID) == 3
+    assert store.ownership.recent_failures(UNPAID) == 3
 
 
 def test_a_restart_gives_no_new_tries(store, domain):
@@ -98,7 +99,7 @@ def test_tail_proved_for_another_order_is_asked_again_without_counting(store, do
     assert result.slots["order_id"] == OTHER_OWNER
     assert result.slots["phone_tail"] is None and result.slots["verified_order_id"] is None
     assert result.responses == []
-    assert store.tries_left("customer-1") == 3
+    assert store.ownership.tries_left("customer-1") == 3
 
 
 def test_same_owner_other_order_is_verified_with_the_known_tail(store, domain):
@@ -109,7 +110,7 @@ def test_same_owner_other_order_is_verified_with_the_known_tail(store, domain):
 
 def test_locked_order_offers_a_human(store, domain):
     for i in range(LOCK_AFTER_CLIENTS):
-        store.verify_owner(UNPAID, "0000", f"someone-{i}", client=f"client-{i}")
+        store.ownership.verify(UNPAID, "0000", f"someone-{i}", client=f"client-{i}")
     result = validate(domain, {"order_id": UNPAID}, {"phone_tail": "1234"}, [entity("phone_tail", "1234")])
     assert result.responses == ["utter_order_locked"]
     assert result.slots["verification_failed"] is True and result.slots["verified_order_id"] is None
@@ -119,9 +120,9 @@ def test_database_failure_apologises_and_keeps_nothing_unvalidated(store, domain
     def unavailable(*args, **kwargs):
         raise OSError("database is locked")
 
-    monkeypatch.setattr(type(store), "get_order", unavailable)
+    monkeypatch.setattr(type(store.orders), "get", unavailable)
     result = validate(domain, {"order_id": UNPAID}, {"phone_tail": "1234"}, [entity("phone_tail", "1234")])
-    assert result.responses == ["utter_technical_problem"]
+    assert result.responses == [support.APOLOGY_RESPONSE]
     assert result.slots == {"phone_tail": None}
 
 
@@ -149,7 +150,7 @@ def test_two_order_numbers_at_once_are_taken_one_at_a_time(store, domain):
     named = [entity("order_id", UNPAID), entity("order_id", OTHER_OWNER)]
     result = validate(domain, {"phone_tail": "1234"}, {"order_id": OTHER_OWNER}, named)
     assert result.responses == [] and result.slots["order_id"] is None
-    assert store.recent_failures(UNPAID) == store.recent_failures(OTHER_OWNER) == 0
+    assert store.ownership.recent_failures(UNPAID) == store.ownership.recent_failures(OTHER_OWNER) == 0
     question = run(ActionAskOrderId(), tracker(text="两个订单", entities=named), domain)
     assert question.responses == ["utter_which_order"]
     assert [b["title"] for b in question.messages[0]["buttons"]] == [UNPAID, OTHER_OWNER]

@@ -39,13 +39,13 @@ def test_chinese_customer_pays_in_installments_and_changes_the_method(site, new_
     widget.wait_for_bot("还没有支付")
     widget.click("支付宝")
     widget.wait_for_bot("请确认")
-    assert orders.get_order("5201121000000006").status == "unpaid"
+    assert orders.orders.get("5201121000000006").status == "unpaid"
     widget.click("确认")
     widget.wait_for_bot("已办好")
 
     (created,) = new_orders(orders)
     assert (created["payment_method"], created["total"]) == ("alipay", 8999.0)
-    old = orders.get_order("5201121000000006")
+    old = orders.orders.get("5201121000000006")
     assert (old.status, old.replaced_by) == ("cancelled", created["order_id"])
 
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)

@@ -14,8 +14,9 @@ from aiohttp import web
 from mall import settings, support
 from mall.catalog import ORDER_STATUSES, PAYMENT_METHODS, money
 from mall.demo import SHOWCASE_ORDER_IDS
+from mall.orders import Order
 from mall.outcomes import HANDOFF_REASON_LABELS
-from mall.store import Order, OrderStore
+from mall.store import OrderStore
 from webapp import security
 from webapp.agent import AgentSettings, add_agent_console
 from webapp.shop import ShopSettings, add_shop, signed_in_customer
@@ -97,9 +98,9 @@ async def showcase_orders(request: web.Request) -> web.Response:
     customer = signed_in_customer(request, store)
     orders: List[Order]
     if customer is not None:
-        orders = store.orders_of(customer)
+        orders = store.orders.of(customer)
     else:
-        orders = [order for order in map(store.get_order, SHOWCASE_ORDER_IDS) if order]
+        orders = [order for order in map(store.orders.get, SHOWCASE_ORDER_IDS) if order]
     return web.json_response(
         {
             "orders": [

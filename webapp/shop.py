@@ -23,8 +23,9 @@ from aiohttp import web
 
 from mall import settings
 from mall.identity import CHAT_COOKIE, conversation_id, issue_token, new_chat_secret
+from mall.orders import Customer
 from mall.privacy import mask_phone
-from mall.store import Customer, OrderStore
+from mall.store import OrderStore
 from webapp.security import state_change
 
 
@@ -76,7 +77,7 @@ def signed_in_customer(request: web.Request, store: OrderStore) -> Optional[Cust
     if secret is None:
         return None
     customer_id = request.app[SIGN_INS].customer_id(conversation_id(secret))
-    return store.customer(customer_id) if customer_id else None
+    return store.orders.customer(customer_id) if customer_id else None
 
 
 def _public(customer: Customer) -> Dict[str, Any]:
@@ -115,14 +116,16 @@ def add_shop(app: web.Application, shop: ShopSettings, store_key: web.AppKey) ->
         return response
 
     async def customers(request: web.Request) -> web.Response:
-        listed = [_public(customer) for customer in request.app[store_key].customers()] if shop.mall_secret else []
+        listed = (
+            [_public(customer) for customer in request.app[store_key].orders.customers()] if shop.mall_secret else []
+        )
         return web.json_response({"customers": listed}, headers={"Cache-Control": "no-store"})
 
     async def login(request: web.Request) -> web.Response:
         body = await state_change(request)
         if not shop.mall_secret:
             raise web.HTTPServiceUnavailable(text="signing in needs MALL_SECRET")
-        customer = request.app[store_key].customer(str(body.get("customer_id") or ""))
+        customer = request.app[store_key].orders.customer(str(body.get("customer_id") or ""))
         if customer is None:
             raise web.HTTPBadRequest(text="no such customer")
         return _new_conversation(request, customer)

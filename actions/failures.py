@@ -12,13 +12,15 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
+from mall import support
+
 logger = logging.getLogger(__name__)
 
 Run = Callable[[Any, CollectingDispatcher, Tracker, Dict[str, Any]], Awaitable[List[Dict]]]
 
 
 def apologise_on_failure(run: Run) -> Run:
-    """On an unexpected error (database unavailable, bug) apologise with the hotline."""
+    """On an unexpected error (database unavailable, bug): the apology every failure gets."""
 
     @functools.wraps(run)
     async def guarded(action: Action, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
@@ -26,7 +28,7 @@ def apologise_on_failure(run: Run) -> Run:
             return await run(action, dispatcher, tracker, domain)
         except Exception:
             logger.exception("Action %s failed for conversation %s", action.name(), tracker.sender_id)
-            dispatcher.utter_message(response="utter_technical_problem")
+            dispatcher.utter_message(response=support.APOLOGY_RESPONSE)
             return _undo_unvalidated_slots(action, tracker)
 
     return guarded

@@ -1,10 +1,11 @@
 """Hands the conversation to human support with a ticket the agents can act on.
 
 In the chat widget (socketio), during the agents' hours (mall.support), an agent answers
-live from the console (webapp/agent.py), so the conversation is paused: the assistant only
-acknowledges what the customer writes meanwhile (action_handoff_waiting, run by
-rasa_addons.handoff_wait), keeps quiet once an agent has joined, and takes the conversation
-back when the customer says they no longer need an agent or the agent closes the ticket.
+live from the console (webapp/agent.py), so the conversation waits for them (the slot
+mall.support.WAITING_FOR_AGENT_SLOT): the assistant only acknowledges what the customer
+writes meanwhile (action_handoff_waiting, the only action rasa_addons.policies runs then),
+keeps quiet once an agent has joined, and takes the conversation back when the customer says
+they no longer need an agent or the agent closes the ticket.
 Outside the hours, and in channels with no live path to an agent (rasa shell, REST), the
 customer gets the ticket, the hours and the hotline, and the assistant goes on.
 A conversation has at most one open ticket: asking again gives the same one.
@@ -15,7 +16,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ConversationPaused, ConversationResumed, SlotSet
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -24,6 +25,7 @@ from actions.services import conversation_log, order_store, tracker_language
 from actions.verification import verified_order
 from mall import support
 from mall.outcomes import HandoffReason
+from mall.tickets import Ticket
 from mall.transcripts import bounded, conversation_lines
 
 TRANSCRIPT_MAX_CHARS = 20_000
@@ -47,7 +49,7 @@ class ActionHandoffToHuman(Action):
         verified = verified_order(tracker)
         live = tracker.get_latest_input_channel() in LIVE_AGENT_CHANNELS
         agents_in = support.agents_available()
-        ticket_id = order_store().create_handoff_ticket(
+        ticket_id = order_store().tickets.open(
             sender_id=tracker.sender_id,
             reason=tracker.get_slot("handoff_reason") or HandoffReason.CUSTOMER_REQUEST.value,
             language=tracker_language(tracker),
@@ -60,19 +62,23 @@ class ActionHandoffToHuman(Action):
         events = [SlotSet("handoff_ticket_id", ticket_id), SlotSet("handoff_reason", None)]
         if live and agents_in:
             dispatcher.utter_message(response="utter_handoff_agent_joins", ticket_id=ticket_id)
-            return events + [ConversationPaused()]
+            return events + [SlotSet(support.WAITING_FOR_AGENT_SLOT, True)]
         response = "utter_handoff_after_hours" if live else "utter_handoff_ticket_created"
         dispatcher.utter_message(response=response, ticket_id=ticket_id)
         return events
 
 
-def _open_ticket(tracker: Tracker) -> Optional[Dict[str, Any]]:
-    store = order_store()
+def _back_to_the_assistant() -> List[Dict[str, Any]]:
+    return [SlotSet(support.WAITING_FOR_AGENT_SLOT, None), SlotSet("handoff_ticket_id", None)]
+
+
+def _open_ticket(tracker: Tracker) -> Optional[Ticket]:
+    tickets = order_store().tickets
     ticket_id = tracker.get_slot("handoff_ticket_id")
-    ticket = store.get_ticket(ticket_id) if ticket_id else None
-    if ticket and ticket["status"] == "open":
+    ticket = tickets.get(ticket_id) if ticket_id else None
+    if ticket and ticket.is_open:
         return ticket
-    return store.open_ticket(tracker.sender_id)
+    return tickets.open_for(tracker.sender_id)
 
 
 class ActionHandoffWaiting(Action):
@@ -86,17 +92,17 @@ class ActionHandoffWaiting(Action):
         ticket = _open_ticket(tracker)
         if ticket is None:  # closed meanwhile: nothing to wait for
             dispatcher.utter_message(response="utter_assistant_back")
-            return [ConversationResumed(), SlotSet("handoff_ticket_id", None)]
-        if ticket["agent_joined_at"]:
+            return _back_to_the_assistant()
+        if ticket.agent_joined_at:
             return []  # the agent answers; the assistant never talks over them
-        ticket_id = ticket["ticket_id"]
+        ticket_id = ticket.ticket_id
         if (tracker.latest_message.get("intent") or {}).get("name") == NO_LONGER_WANTED:
-            order_store().cancel_ticket(ticket_id)
+            order_store().tickets.cancel(ticket_id)
             dispatcher.utter_message(response="utter_handoff_cancelled", ticket_id=ticket_id)
-            return [ConversationResumed(), SlotSet("handoff_ticket_id", None)]
+            return _back_to_the_assistant()
         if not support.agents_available():
             dispatcher.utter_message(response="utter_handoff_waiting_closed", ticket_id=ticket_id)
         else:
-            position = order_store().queue_position(ticket_id)
+            position = order_store().tickets.queue_position(ticket_id)
             dispatcher.utter_message(response="utter_handoff_waiting", ticket_id=ticket_id, queue_position=position)
         return []

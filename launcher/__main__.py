@@ -65,17 +65,7 @@ def shell() -> int:
             signal.signal(signum, lambda *_: sys.exit(143))
         with open(settings.LOGS / "shell.log", "ab") as shell_log:
             status = subprocess.call(
-                [
-                    str(stack.RASA),
-                    "shell",
-                    "--quiet",
-                    "--model",
-                    str(settings.MODEL),
-                    "--endpoints",
-                    str(settings.ENDPOINTS),
-                    "--credentials",
-                    str(settings.CREDENTIALS),
-                ],
+                stack.shell_command(),
                 cwd=settings.ROOT,
                 env=_env(),
                 stderr=shell_log,

@@ -70,6 +70,15 @@ _EVENTS = (
     .order_by(events_table.c.seq)
 )
 _EVENTS_UNTIL = _EVENTS.where(events_table.c.seq < sa.bindparam("stop"))
+# The assistant's latest message is among a conversation's last few events (after it come at
+# most an action_listen and the customer's message).
+LATEST_MESSAGE_LOOK_BACK = 12
+_LATEST_EVENTS = (
+    sa.select(events_table.c.data)
+    .where(events_table.c.sender_id == sa.bindparam("sender_id"))
+    .order_by(events_table.c.seq.desc())
+    .limit(LATEST_MESSAGE_LOOK_BACK)
+)
 _ADD_EVENTS = events_table.insert()
 _MOVE_WINDOW = (
     conversations_table.update()
@@ -133,6 +142,16 @@ class ConversationLog:
         with self.db.connection() as connection:
             rows = connection.execute(query, {"sender_id": sender_id, "start": start, **params})
             return [json.loads(data) for data in rows.scalars()]
+
+    def latest_bot_message(self, sender_id: str) -> Optional[Event]:
+        """What the assistant (or an agent) said last, if it was among the last
+        LATEST_MESSAGE_LOOK_BACK events."""
+        with self.db.connection() as connection:
+            for data in connection.execute(_LATEST_EVENTS, {"sender_id": sender_id}).scalars():
+                event = json.loads(data)
+                if event.get("event") == "bot":
+                    return event
+        return None
 
     def events_before_window(self, sender_id: str) -> List[Event]:
         """What the dialogue engine no longer sees of a conversation."""

@@ -14,6 +14,13 @@ from typing import Dict, Optional, Tuple
 from mall import settings
 
 HOTLINE = "400-100-5678"
+# What every failure the customer meets is answered with (the assistant's own, the action
+# server's, the stores'): sorry, say it again in a moment, or call the hotline.
+APOLOGY_RESPONSE = "utter_service_unavailable"
+# The slot that says a customer is waiting for (or talking with) a human agent in the chat:
+# set by the handoff, cleared when the ticket ends. While it is set the assistant only
+# acknowledges (rasa_addons.policies.HandoffWaitPolicy).
+WAITING_FOR_AGENT_SLOT = "waiting_for_agent"
 AGENTS_OPEN = time(9, 0)
 AGENTS_CLOSE = time(21, 0)
 MALL_TIME = timezone(timedelta(hours=8), "CST")

@@ -14,8 +14,6 @@ from jsonschema import ValidationError
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
 
-from rasa_addons.patches import Patch
-
 Validate = Callable[[RemoteAction, Dict[Text, Any]], bool]
 
 
@@ -31,11 +29,3 @@ def compiled_validation(original: Validate) -> Validate:
         return True
 
     return validate_action_result
-
-
-PATCH = Patch(
-    RemoteAction,
-    "_validate_action_result",
-    compiled_validation,
-    "action server responses validated with a compiled schema",
-)

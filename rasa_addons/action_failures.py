@@ -1,12 +1,13 @@
-"""When the action server is down or too slow, the customer gets an apology, not silence.
+"""When the action server is down or too slow, the customer gets the apology, not silence.
 
 Rasa 3.6 logs a failed custom action and carries on without its events, so the customer
 hears nothing (and waits up to five minutes when the action server hangs). Here every
 action that needs the action server (custom actions, forms with a validation action) runs
 with a time limit; if it cannot complete, the customer's message is reverted, so after the
 outage they simply say it again and the conversation goes on from where it was (the open
-form and its question included), and the assistant apologises in the customer's language
-with the hotline.
+form and its question included), and the customer gets the apology (rasa_addons.apology).
+Rasa has no door for this: `apologise_on_failure` wraps MessageProcessor._run_action
+(rasa_addons.patches).
 
 Two things in Rasa make a plain `UserUtteranceReverted` lose the customer's place:
 - Rasa logs the action as executed even when it failed (MessageProcessor._run_action), unless
@@ -41,11 +42,9 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 
 from mall import settings
-from rasa_addons.patches import Patch
+from rasa_addons.apology import apology
 
 logger = logging.getLogger(__name__)
-
-APOLOGY = "utter_service_unavailable"
 
 
 def state_before_latest_message(tracker: DialogueStateTracker) -> Optional[DialogueStateTracker]:
@@ -91,10 +90,10 @@ class _ApologisingAction:
             raise  # a form that got no answer to its question: normal, the rules take over
         except (RasaException, asyncio.TimeoutError) as failure:
             logger.error("Action '%s' could not run on the action server: %r", self._action.name(), failure)
-            apology = await nlg.generate(APOLOGY, tracker, output_channel.name())
+            reply = await apology(nlg, tracker, output_channel.name())
             events = revert_latest_message(tracker, self._action.name())
-            if apology:
-                events.append(create_bot_utterance(apology))
+            if reply:
+                events.append(create_bot_utterance(reply))
             return events + [FollowupAction(ACTION_LISTEN_NAME)]
 
 
@@ -111,8 +110,3 @@ def apologise_on_failure(run_action: RunAction) -> RunAction:
         return await run_action(self, action, *args, **kwargs)
 
     return run_action_or_apologise
-
-
-PATCH = Patch(
-    MessageProcessor, "_run_action", apologise_on_failure, "an apology instead of silence when the action server fails"
-)

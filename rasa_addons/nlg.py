@@ -1,4 +1,4 @@
-"""Response generator that answers in the customer's language, and the Rasa server's start.
+"""Response generator that answers in the customer's language.
 
 Every response in the domain has a Chinese default and an English variation with
 `condition: [{type: slot, name: language, value: en}]`. The language is derived here from
@@ -20,8 +20,7 @@ from rasa.utils.endpoints import EndpointConfig
 
 from mall import catalog, support
 from mall.language import conversation_language
-from mall.privacy import install_log_masking, mask_phones_in_text
-from rasa_addons import patches
+from mall.privacy import mask_phones_in_text
 
 LANGUAGE_CONDITION = "language"
 
@@ -34,16 +33,9 @@ def dialogue_language(tracker: DialogueStateTracker) -> str:
 
 
 class BilingualNLG(TemplatedNaturalLanguageGenerator):
-    """Picks the zh or en variation of a response; loaded via `nlg.type` in endpoints.yml.
-
-    Every Rasa server of this project builds it from endpoints.yml before it handles a
-    message, so building it also masks phone numbers in the server's logs and installs
-    the project's patches to Rasa (rasa_addons.patches).
-    """
+    """Picks the zh or en variation of a response; loaded via `nlg.type` in endpoints.yml."""
 
     def __init__(self, endpoint_config: Optional[EndpointConfig] = None, domain: Optional[Domain] = None) -> None:
-        install_log_masking()
-        patches.install()
         super().__init__((domain or Domain.empty()).responses)
         # Facts any reply may name ({hotline}, {plans_zh}, ...), from their one home.
         self._facts = {**support.template_variables(), **catalog.template_variables()}

@@ -1,10 +1,14 @@
-"""Every change this project makes to Rasa's own code, installed by one call.
+"""Every change this project makes to Rasa's own code, in one place.
 
-Rasa 3.6 has no hook for these, so private methods are wrapped. `install()` first checks
-that the running Rasa is the release the wrappers were written and tested against, and
-that every method to wrap is still there; anything else stops the server at start
-instead of misbehaving later. The response generator (rasa_addons.nlg), which every Rasa
-server of this project builds from endpoints.yml before its first message, calls it.
+Everything else extends Rasa through its public doors: the channels' door (limits, NLU in
+threads, typed buttons, several questions, the apology when a store is down), custom
+components and policies named in config.yml, the tracker store, the lock store and the NLG
+named in endpoints.yml. What follows has no door; each patch says why beside it.
+
+`install()` first checks that the running Rasa is the release the wrappers were written and
+tested against, and that every method to wrap is still there; anything else stops the
+server at start instead of misbehaving later. rasa_addons.startup calls it when a Rasa
+server starts. Importing a module changes nothing.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ class Patch:
     owner: type
     attribute: str
     wrap: Callable[[Callable[..., Any]], Callable[..., Any]]  # the original -> its replacement
-    why: str
+    why: str  # what it does, and why no public door does it
 
     def is_installed(self) -> bool:
         return getattr(getattr(self.owner, self.attribute, None), _MARK, False)
@@ -45,26 +49,51 @@ class Patch:
 
 
 def all_patches() -> Tuple[Patch, ...]:
-    from rasa_addons import (
-        action_calls,
-        action_failures,
-        handoff_wait,
-        multiple_questions,
-        nlu_threads,
-        outages,
-        repeated_work,
-        typed_buttons,
-    )
+    from rasa.core.actions.action import RemoteAction
+    from rasa.core.agent import Agent
+    from rasa.core.processor import MessageProcessor
+    from rasa.engine.graph import GraphSchema
+    from rasa.shared.core.events import Event
+
+    from rasa_addons import action_calls, action_failures, repeated_work, tracker_store
 
     return (
-        *outages.PATCHES,
-        action_failures.PATCH,
-        action_calls.PATCH,
-        handoff_wait.PATCH,
-        typed_buttons.PATCH,
-        multiple_questions.PATCH,
-        *nlu_threads.PATCHES,
-        *repeated_work.PATCHES,
+        Patch(
+            Agent,
+            "_create_tracker_store",
+            tracker_store.unwrapped,
+            "the project's store is used as it is: Agent wraps every tracker store in a FailSafeTrackerStore, "
+            "which turns an outage into a new, empty conversation",
+        ),
+        # The only MessageProcessor wrap.
+        Patch(
+            MessageProcessor,
+            "_run_action",
+            action_failures.apologise_on_failure,
+            "the apology instead of silence when the action server fails: Rasa logs a failed remote action "
+            "and goes on, and nothing public sees the failure",
+        ),
+        Patch(
+            RemoteAction,
+            "_validate_action_result",
+            action_calls.compiled_validation,
+            "action server responses validated with a schema compiled once: RemoteAction.run checks the "
+            "schema itself against the metaschema on every call",
+        ),
+        Patch(
+            GraphSchema,
+            "minimal_graph_schema",
+            repeated_work.remember_minimal_schemas,
+            "the nodes a graph run needs, worked out once per target: Rasa's graph runner prunes the "
+            "model's graph again on every parse and prediction",
+        ),
+        Patch(
+            Event,
+            "resolve_by_type",
+            repeated_work.remember_event_types,
+            "the Event class of a type name, looked up once: every event read from a store or an action "
+            "response lists all Event subclasses again",
+        ),
     )
 
 

@@ -8,21 +8,16 @@ FAQ turn under load; the figures are in bench/findings.md).
 - Which Event class a stored event's type name means (`Event.resolve_by_type`): Rasa lists
   every subclass of Event anew (recursively, checking each for abstractness) for every event
   it reads back from the tracker store.
-- Which rules still match (`RulePolicy._get_possible_keys`): Rasa filters every rule against
-  every past state of the conversation, oldest included, although a rule shorter than the
-  states checked so far matches whatever came before it. Stopping once every remaining rule
-  is shorter gives the same rules.
+(The third, which rules still match, is a policy of the project's own:
+rasa_addons.policies.EarlyStoppingRulePolicy.)
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Set, Text, Tuple, Type
+from typing import Any, Callable, Dict, List, Optional, Text, Tuple, Type
 
-from rasa.core.policies.rule_policy import RulePolicy
 from rasa.engine.graph import GraphSchema
 from rasa.shared.core.events import Event
-
-from rasa_addons.patches import Patch
 
 _MINIMAL_SCHEMAS = "_mall_minimal_schemas"
 
@@ -53,40 +48,3 @@ def remember_event_types(resolve_by_type: Callable[..., Any]) -> Callable[..., A
         return event_class
 
     return remembered_resolve_by_type
-
-
-def stop_at_the_longest_rule(_rasas_filter: Callable[..., Set[Text]]) -> Callable[..., Set[Text]]:
-    def possible_keys_up_to_the_longest_rule(
-        self: RulePolicy, lookup: Dict[Text, Text], states: List[Dict[Text, Any]]
-    ) -> Set[Text]:
-        possible = set(lookup)
-        for turn_index, state in enumerate(reversed(states)):
-            # Rasa's _is_rule_applicable is True for every turn at or past a rule's length.
-            if turn_index >= max((len(self._rule_key_to_state(key)) for key in possible), default=0):
-                break
-            possible = {key for key in possible if self._is_rule_applicable(key, turn_index, state)}
-        return possible
-
-    return possible_keys_up_to_the_longest_rule
-
-
-PATCHES = (
-    Patch(
-        GraphSchema,
-        "minimal_graph_schema",
-        remember_minimal_schemas,
-        "the nodes a graph run needs, worked out once per target instead of per message",
-    ),
-    Patch(
-        Event,
-        "resolve_by_type",
-        remember_event_types,
-        "the Event class of a stored event's type name, looked up once per name",
-    ),
-    Patch(
-        RulePolicy,
-        "_get_possible_keys",
-        stop_at_the_longest_rule,
-        "rules filtered against as many past states as the longest rule still possible has",
-    ),
-)

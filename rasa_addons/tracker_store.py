@@ -18,8 +18,9 @@ A store that cannot open fails the server's start, loudly: Rasa would replace a 
 tracker store that raises AttributeError or ImportError by an in-memory one with a warning
 (`_load_from_module_name_in_endpoint_config`), and at run time it wraps every store in a
 FailSafeTrackerStore that turns a failed read into a new, empty conversation and a failed
-write into one kept in memory; rasa_addons.outages removes that wrapper from this store, so
-an outage reaches the customer as an apology instead.
+write into one kept in memory; `unwrapped` (installed by rasa_addons.patches) keeps that
+wrapper away from this store, so an outage reaches the customer as an apology instead
+(rasa_addons.door).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Optional, Text
+from typing import Any, Callable, Dict, Iterable, List, Optional, Text
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SerializedTrackerAsText, TrackerStore
@@ -39,7 +40,6 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from mall import settings
 from mall.conversations import ConversationLog, NewWindow
 from mall.privacy import mask_phones_in_text
-from rasa_addons import patches
 from rasa_addons.nlg import LANGUAGE_CONDITION, dialogue_language
 
 logger = logging.getLogger(__name__)
@@ -118,7 +118,6 @@ class WindowedTrackerStore(TrackerStore, SerializedTrackerAsText):
         **kwargs: Any,
     ) -> None:
         super().__init__(domain, event_broker, **kwargs)
-        patches.install()  # before Rasa's Agent wraps the store (rasa_addons.outages)
         location = db or settings.conversations_database()
         try:
             self._log = ConversationLog(location)
@@ -148,6 +147,11 @@ class WindowedTrackerStore(TrackerStore, SerializedTrackerAsText):
         if not stored:
             return None
         return self._tracker(conversation_id, [], stored, 0, len(stored))
+
+    async def latest_buttons(self, sender_id: Text) -> List[Dict[Text, Any]]:
+        """The buttons of the assistant's latest message in the conversation (none: [])."""
+        latest = await asyncio.to_thread(self._log.latest_bot_message, sender_id)
+        return list(((latest or {}).get("data") or {}).get("buttons") or [])
 
     async def keys(self) -> Iterable[Text]:
         return await asyncio.to_thread(self._log.senders)
@@ -202,3 +206,19 @@ class WindowedTrackerStore(TrackerStore, SerializedTrackerAsText):
         return NewWindow(
             window.first_seq + point - window.prefix, [event.as_dict() for event in state_events(state_at_point)]
         )
+
+
+CreateTrackerStore = Callable[[Optional[TrackerStore], Domain], TrackerStore]
+
+
+def unwrapped(create_tracker_store: CreateTrackerStore) -> CreateTrackerStore:
+    """Wraps Agent._create_tracker_store (a staticmethod: rasa_addons.patches keeps it one):
+    this project's store is used as it is; any other gets Rasa's FailSafeTrackerStore."""
+
+    def create_tracker_store_failing_loudly(store: Optional[TrackerStore], domain: Domain) -> TrackerStore:
+        if isinstance(store, WindowedTrackerStore):
+            store.domain = domain
+            return store
+        return create_tracker_store(store, domain)
+
+    return create_tracker_store_failing_loudly

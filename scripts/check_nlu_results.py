@@ -16,7 +16,7 @@ MIN_INTENT_ACCURACY = 0.96
 MIN_ENTITY_F1 = 0.93
 # Each extractor is judged on the entities it owns (config.yml, rasa_addons.digit_entities).
 OWNED_ENTITIES = {
-    "CRFEntityExtractor": ("payment_method", "installments"),
+    "ThreadSafeCRFEntityExtractor": ("payment_method", "installments"),
     "DigitEntityExtractor": ("order_id", "phone_tail"),
 }
 

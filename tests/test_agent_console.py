@@ -14,19 +14,21 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from mall.store import OrderStore
+from mall.support import WAITING_FOR_AGENT_SLOT
 from tests.support import demo_store
 from webapp import agent as console
 from webapp.agent import CSRF_HEADER, AgentSettings
 from webapp.server import Settings, create_app
 
 SECRET, TOKEN = "open-sesame", "rasa-jwt-key-of-at-least-32-characters"
+WAIT_ENDS = {"event": "slot", "name": WAITING_FOR_AGENT_SLOT, "value": None}
 
 
 class FakeRasa:
     def __init__(self) -> None:
         self.calls: List[Dict[str, Any]] = []
         self.events: Dict[str, List[Dict[str, Any]]] = {}
-        self.paused: Set[str] = set()  # conversations handed to an agent
+        self.waiting: Set[str] = set()  # conversations waiting for an agent
         self.failing = False  # every call answers 503, as a Rasa server that is down
 
     def app(self) -> web.Application:
@@ -53,14 +55,15 @@ class FakeRasa:
     async def tracker(self, request: web.Request) -> web.Response:
         self._authorised(request)
         sender = request.match_info["sender"]
-        return web.json_response({"events": self.events.get(sender, []), "paused": sender in self.paused})
+        slots = {WAITING_FOR_AGENT_SLOT: True if sender in self.waiting else None}
+        return web.json_response({"events": self.events.get(sender, []), "slots": slots})
 
     async def record(self, request: web.Request) -> web.Response:
         self._authorised(request)
         body = await request.json()
         self.calls.append({"path": request.path, "query": dict(request.query), "body": body})
-        if body == {"event": "resume"}:
-            self.paused.discard(request.match_info["sender"])
+        if body == WAIT_ENDS:
+            self.waiting.discard(request.match_info["sender"])
         return web.json_response({})
 
 
@@ -120,10 +123,10 @@ def test_wrong_secret_is_refused_and_the_api_stays_closed(tmp_path):
 
 def test_open_tickets_newest_first_with_phones_masked(tmp_path):
     async def scenario(client, rasa, store):
-        older = store.create_handoff_ticket("widget-1", "customer_request", "zh")
-        newer = store.create_handoff_ticket("widget-2", "paid_order", "en", order_id="5201121000000002")
-        store.close_ticket(older)
-        third = store.create_handoff_ticket("widget-3", "verification_failed", "zh")
+        older = store.tickets.open("widget-1", "customer_request", "zh")
+        newer = store.tickets.open("widget-2", "paid_order", "en", order_id="5201121000000002")
+        store.tickets.close(older)
+        third = store.tickets.open("widget-3", "verification_failed", "zh")
         rasa.events["widget-2"] = [
             {"event": "user", "text": "my number is 13800001234", "timestamp": 1.0},
             {"event": "bot", "text": "I've passed you to a human agent", "timestamp": 2.0},
@@ -148,8 +151,8 @@ def test_open_tickets_newest_first_with_phones_masked(tmp_path):
 
 def test_reply_reaches_the_customers_channel_and_close_hands_back(tmp_path):
     async def scenario(client, rasa, store):
-        ticket = store.create_handoff_ticket("widget-9", "customer_request", "en")
-        rasa.paused.add("widget-9")
+        ticket = store.tickets.open("widget-9", "customer_request", "en")
+        rasa.waiting.add("widget-9")
         await sign_in(client)
         response = await client.post(f"/agent/api/tickets/{ticket}/reply", json={"text": "Hello, I'm Wang."})
         assert response.status == 200
@@ -162,9 +165,9 @@ def test_reply_reaches_the_customers_channel_and_close_hands_back(tmp_path):
         assert rasa.calls[-1]["body"]["text"] == "We'll call 138 **** 1234"
 
         assert (await client.post(f"/agent/api/tickets/{ticket}/close", json={})).status == 200
-        assert store.get_ticket(ticket)["status"] == "closed"
+        assert store.tickets.get(ticket).status == "closed"
         assert [call["body"] for call in rasa.calls[-3:]] == [
-            {"event": "resume"},
+            WAIT_ENDS,
             {"name": "utter_assistant_back"},
             {"event": "action", "name": "action_listen"},
         ]
@@ -178,23 +181,23 @@ def test_reply_reaches_the_customers_channel_and_close_hands_back(tmp_path):
 
 
 def test_a_close_that_fails_keeps_the_ticket_open_and_can_be_repeated(tmp_path):
-    """Rasa unreachable at the close: the customer is still paused, so the ticket must stay
+    """Rasa unreachable at the close: the customer is still waiting, so the ticket must stay
     in the list; closing again once Rasa is back hands the conversation back once."""
 
     async def scenario(client, rasa, store):
-        ticket = store.create_handoff_ticket("widget-7", "paid_order", "zh")
-        rasa.paused.add("widget-7")
+        ticket = store.tickets.open("widget-7", "paid_order", "zh")
+        rasa.waiting.add("widget-7")
         await sign_in(client)
         rasa.failing = True
         response = await client.post(f"/agent/api/tickets/{ticket}/close", json={})
         assert response.status == 502 and "still open" in await response.text()
-        assert store.get_ticket(ticket)["status"] == "open"
+        assert store.tickets.get(ticket).status == "open"
         assert [t["ticket_id"] for t in (await (await client.get("/agent/api/tickets")).json())["tickets"]] == [ticket]
 
         rasa.failing = False
         assert (await client.post(f"/agent/api/tickets/{ticket}/close", json={})).status == 200
-        assert store.get_ticket(ticket)["status"] == "closed"
-        assert "widget-7" not in rasa.paused
+        assert store.tickets.get(ticket).status == "closed"
+        assert "widget-7" not in rasa.waiting
         assert [call["body"] for call in rasa.calls].count({"name": "utter_assistant_back"}) == 1
 
     with_console(tmp_path, scenario)
@@ -270,8 +273,8 @@ def test_forged_console_posts_from_another_page_change_nothing(tmp_path):
     with the agent's cookie."""
 
     async def scenario(client, rasa, store):
-        ticket = store.create_handoff_ticket("widget-5", "customer_request", "en")
-        rasa.paused.add("widget-5")
+        ticket = store.tickets.open("widget-5", "customer_request", "en")
+        rasa.waiting.add("widget-5")
         csrf = await sign_in(client)
         del client.session.headers[CSRF_HEADER]  # another page cannot read it
         reply, close = f"/agent/api/tickets/{ticket}/reply", f"/agent/api/tickets/{ticket}/close"
@@ -286,7 +289,7 @@ def test_forged_console_posts_from_another_page_change_nothing(tmp_path):
         ]
         for path, body, headers in forged:
             assert (await client.post(path, data=body, headers=headers)).status in (403, 415), (path, headers)
-        assert rasa.calls == [] and store.get_ticket(ticket)["status"] == "open"
+        assert rasa.calls == [] and store.tickets.get(ticket).status == "open"
         own = {"Content-Type": "application/json", "Origin": str(client.make_url("")).rstrip("/"), CSRF_HEADER: csrf}
         assert (await client.post(close, data="{}", headers=own)).status == 200  # the console itself
 

@@ -58,7 +58,6 @@ def test_responses_named_in_code_exist(domain):
     [
         "utter_handoff_agent_joins",
         "utter_handoff_ticket_created",
-        "utter_technical_problem",
         "utter_service_unavailable",
         "utter_handoff_after_hours",
         "utter_handoff_waiting_closed",

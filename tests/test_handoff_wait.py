@@ -44,10 +44,10 @@ def test_waiting_customer_is_acknowledged_and_can_change_their_mind(site):
             await assert_quiet(customer)
             await customer.say("我要转人工")
             assert ticket_id in await customer.wait_for("排在第")
-            assert [t["ticket_id"] for t in store.tickets() if t["sender_id"] == customer.session_id] == [ticket_id]
+            assert [t.ticket_id for t in store.tickets.listed() if t.sender_id == customer.session_id] == [ticket_id]
             await customer.say("算了，不用了")
             await customer.wait_for("已经取消转人工")
-            assert store.get_ticket(ticket_id)["status"] == "cancelled"
+            assert store.tickets.get(ticket_id).status == "cancelled"
             customer.received.clear()
             await customer.say("分期有手续费吗")
             await customer.wait_for("手续费")  # the assistant is back
@@ -71,7 +71,7 @@ def test_once_an_agent_has_joined_the_assistant_keeps_quiet(site):
             await customer.wait_for("客服小李")
             await customer.say("不用了，谢谢")  # an answer to the agent, not a cancellation
             await assert_quiet(customer)
-            assert OrderStore(site.orders_db).get_ticket(ticket_id)["status"] == "open"
+            assert OrderStore(site.orders_db).tickets.get(ticket_id).status == "open"
             listed = console.get(tickets).json()["tickets"]
             assert ticket_id in [t["ticket_id"] for t in listed]
             console.post(f"{tickets}/{ticket_id}/close", json={}).raise_for_status()

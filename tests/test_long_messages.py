@@ -10,15 +10,20 @@ import signal
 import threading
 import time
 import uuid
+from functools import partial
+from types import SimpleNamespace
 from typing import List
+from unittest.mock import patch
 
 import pytest
 import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rasa.core.channels.channel import UserMessage
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.storage.resource import Resource
 from rasa.nlu.constants import TOKENS_NAMES
+from rasa.nlu.extractors.crf_entity_extractor import CRFEntityExtractor
 from rasa.nlu.featurizers.sparse_featurizer.regex_featurizer import RegexFeaturizer
 from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.shared.nlu.constants import TEXT
@@ -29,6 +34,7 @@ from launcher.stack import Assistant, rasa_command, server_env, write_endpoints
 from mall import settings as mall_settings
 from mall.conversations import ConversationLog
 from rasa_addons import nlu_threads
+from rasa_addons.crf_entities import ThreadSafeCRFEntityExtractor
 from rasa_addons.digit_entities import find_digit_entities
 from rasa_addons.regex_featurizer import LinearRegexFeaturizer
 from rasa_addons.tokenizer import MAX_PIECE_CHARS, pieces
@@ -95,20 +101,13 @@ def test_nlu_runs_in_a_thread_while_the_loop_serves_others():
     class SlowProcessor:
         http_interpreter = None
 
-        def _parse_message_with_graph(self, message, tracker, only_output_properties):
+        async def parse_message(self, message):
             self.thread = threading.current_thread()
-            time.sleep(0.5)
+            time.sleep(0.5)  # the pipeline is synchronous: a thread that runs it is busy
             return {"text": message.text, "intent": {"name": "greet"}, "entities": []}
 
-        def _update_full_retrieval_intent(self, parse_data):
-            pass
-
-        def _check_for_unseen_features(self, parse_data):
-            pass
-
     async def main():
-        processor = SlowProcessor()
-        parse = nlu_threads.parse_in_a_thread(lambda *args: None)
+        agent = SimpleNamespace(processor=SlowProcessor())
         ticks = 0
 
         async def other_customers():
@@ -118,11 +117,9 @@ def test_nlu_runs_in_a_thread_while_the_loop_serves_others():
                 ticks += 1
 
         ticking = asyncio.create_task(other_customers())
-        from rasa.core.channels.channel import UserMessage
-
-        parsed = await parse(processor, UserMessage("你好", sender_id="a"))
+        parsed = await nlu_threads.parse(agent, UserMessage("你好", sender_id="a"))
         ticking.cancel()
-        return processor.thread, parsed, ticks
+        return agent.processor.thread, parsed, ticks
 
     thread, parsed, ticks = asyncio.run(main())
     assert thread is not threading.main_thread() and parsed["intent"]["name"] == "greet"
@@ -133,23 +130,23 @@ def test_each_nlu_thread_tags_with_its_own_crf_tagger():
     class Tagger:
         pass
 
-    class Extractor:
-        def __init__(self):
-            self.entity_taggers = {"entity": Tagger()}
-
     used = []  # (thread, extractor, tagger), the objects themselves: ids of freed ones repeat
 
-    def process(extractor, messages):
+    def extract_entities(extractor, message):
         used.append((threading.current_thread().name, extractor, extractor.entity_taggers["entity"]))
-        return messages
+        return []
 
-    shared, run = Extractor(), nlu_threads.with_own_taggers(process)
-    threads = [threading.Thread(target=lambda: [run(shared, []) for _ in range(2)], name=f"nlu-{i}") for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    run(shared, [])  # the main thread (training, rasa test) uses the component as it is
+    shared = object.__new__(ThreadSafeCRFEntityExtractor)  # as loaded: its taggers and nothing else read
+    shared.entity_taggers = {"entity": Tagger()}
+    shared._per_thread = threading.local()
+    with patch.object(CRFEntityExtractor, "extract_entities", extract_entities):
+        run = partial(shared.extract_entities, None)
+        threads = [threading.Thread(target=lambda: [run() for _ in range(2)], name=f"nlu-{i}") for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        run()  # the main thread (training, rasa test) uses the component as it is
     for name in ("nlu-0", "nlu-1"):
         mine = [(extractor, tagger) for thread, extractor, tagger in used if thread == name]
         assert len(mine) == 2 and mine[0][0] is mine[1][0] and mine[0][1] is mine[1][1]  # kept per thread

@@ -3,7 +3,7 @@
 Agents sign in with the secret in AGENT_SECRET. The console lists open tickets (newest
 first) with the live conversation read from Rasa's tracker; a reply is injected into the
 conversation through Rasa's HTTP API and reaches the customer's widget at once; closing a
-ticket resumes the paused conversation and lets the assistant say, in the customer's
+ticket ends the customer's wait for an agent and lets the assistant say, in the customer's
 language, that it is back. Phone numbers are masked before anything reaches the browser.
 
 Rasa's HTTP API takes its `--auth-token` only as a `?token=` query parameter (Rasa 3.6's
@@ -40,6 +40,8 @@ from mall.conversations import ConversationLog
 from mall.identity import client_address
 from mall.privacy import mask_phones_in_text
 from mall.store import OrderStore
+from mall.support import WAITING_FOR_AGENT_SLOT
+from mall.tickets import Ticket, TicketStatus
 from mall.transcripts import conversation_lines
 from webapp.security import json_object, require_same_origin, state_change
 
@@ -104,13 +106,14 @@ class RasaAPI:
             response.raise_for_status()
 
     async def hand_back_to_assistant(self, sender_id: str) -> None:
-        """Resume the bot, let it say it is back, and wait for the customer. The final
-        action_listen is what Rasa logs itself before a customer turn; without it no rule
-        matches the customer's next message. A conversation that is not paused is left as
-        it is, so a repeated call (a retried close) changes nothing."""
-        if not (await self.tracker(sender_id)).get("paused"):
+        """End the wait for an agent, let the assistant say it is back, and wait for the
+        customer. The final action_listen is what Rasa logs itself before a customer turn;
+        without it no rule matches the customer's next message. A conversation that is not
+        waiting is left as it is, so a repeated call (a retried close) changes nothing."""
+        slots = (await self.tracker(sender_id)).get("slots") or {}
+        if not slots.get(WAITING_FOR_AGENT_SLOT):
             return
-        await self._add_event(sender_id, {"event": "resume"})
+        await self._add_event(sender_id, {"event": "slot", "name": WAITING_FOR_AGENT_SLOT, "value": None})
         url = self._url(sender_id, "execute")
         params = {"output_channel": LIVE_CHANNEL}
         async with self._session.post(
@@ -213,37 +216,39 @@ async def require_agent(request: web.Request, handler):
     return await handler(request)
 
 
-def _customer_presence(request: web.Request, ticket: Dict[str, Any]) -> Dict[str, Any]:
+def _customer_presence(request: web.Request, ticket: Ticket) -> Dict[str, Any]:
     """Whether the customer's widget is connected now, and since when it is not."""
     conversations = request.app.get(CONVERSATIONS)
     if conversations is None:
         return {"customer_online": None, "customer_left_at": None}
-    presence = conversations.presence(ticket["sender_id"])
+    presence = conversations.presence(ticket.sender_id)
     left_at = None
     if presence.left_at is not None and not presence.online:
         left_at = datetime.fromtimestamp(presence.left_at, timezone.utc).isoformat(timespec="seconds")
     return {"customer_online": presence.online, "customer_left_at": left_at}
 
 
-def _shown(request: web.Request, ticket: Dict[str, Any]) -> Dict[str, Any]:
+def _shown(request: web.Request, ticket: Ticket) -> Dict[str, Any]:
     return {**_public(ticket), **_customer_presence(request, ticket)}
 
 
-def _public(ticket: Dict[str, Any]) -> Dict[str, Any]:
-    """What the console shows of a ticket (no transcript blob, no sender internals)."""
-    keys = (
-        "ticket_id",
-        "order_id",  # proved by the customer
-        "claimed_order_id",  # given, not proved
-        "reason",
-        "status",
-        "language",
-        "requested_method",
-        "created_at",
-        "closed_at",
-        "agent_joined_at",
-    )
-    return {key: ticket.get(key) for key in keys}
+# What the console shows of a ticket (no transcript blob, no sender internals).
+_PUBLIC_FIELDS = (
+    "ticket_id",
+    "order_id",  # proved by the customer
+    "claimed_order_id",  # given, not proved
+    "reason",
+    "status",
+    "language",
+    "requested_method",
+    "created_at",
+    "closed_at",
+    "agent_joined_at",
+)
+
+
+def _public(ticket: Ticket) -> Dict[str, Any]:
+    return {field: getattr(ticket, field) for field in _PUBLIC_FIELDS}
 
 
 async def login(request: web.Request) -> web.Response:
@@ -293,12 +298,12 @@ async def me(request: web.Request) -> web.Response:
 
 
 async def list_tickets(request: web.Request) -> web.Response:
-    store = request.app[STORE]
-    return web.json_response({"tickets": [_shown(request, t) for t in store.tickets(status="open")]})
+    tickets = request.app[STORE].tickets.listed(TicketStatus.OPEN)
+    return web.json_response({"tickets": [_shown(request, ticket) for ticket in tickets]})
 
 
-def _ticket_or_404(request: web.Request) -> Dict[str, Any]:
-    ticket = request.app[STORE].get_ticket(request.match_info["ticket_id"])
+def _ticket_or_404(request: web.Request) -> Ticket:
+    ticket = request.app[STORE].tickets.get(request.match_info["ticket_id"])
     if ticket is None:
         raise web.HTTPNotFound(text="no such ticket")
     return ticket
@@ -306,20 +311,20 @@ def _ticket_or_404(request: web.Request) -> Dict[str, Any]:
 
 async def show_ticket(request: web.Request) -> web.Response:
     ticket = _ticket_or_404(request)
-    events = await request.app[RASA].events(ticket["sender_id"])
+    events = await request.app[RASA].events(ticket.sender_id)
     # The live conversation (the ticket keeps its own snapshot from the handoff).
     return web.json_response({"ticket": _shown(request, ticket), "messages": conversation_lines(events)})
 
 
 async def reply(request: web.Request) -> web.Response:
     ticket = _ticket_or_404(request)
-    if ticket["status"] != "open":
+    if not ticket.is_open:
         raise web.HTTPConflict(text="the ticket is closed")
     text = str((await json_object(request)).get("text", "")).strip()
     if not text or len(text) > 2000:
         raise web.HTTPBadRequest(text="a reply needs 1 to 2000 characters")
-    await request.app[RASA].say_as_agent(ticket["sender_id"], mask_phones_in_text(text))
-    request.app[STORE].mark_agent_joined(ticket["ticket_id"])  # the assistant keeps quiet from now on
+    await request.app[RASA].say_as_agent(ticket.sender_id, mask_phones_in_text(text))
+    request.app[STORE].tickets.mark_agent_joined(ticket.ticket_id)  # the assistant keeps quiet from now on
     return web.json_response({"ok": True})
 
 
@@ -327,15 +332,15 @@ async def close(request: web.Request) -> web.Response:
     """Hand the conversation back first, then close the ticket: if either step fails the
     ticket stays open and closing it again finishes the job (both steps are repeatable)."""
     ticket = _ticket_or_404(request)
-    if ticket["status"] == "open":
+    if ticket.is_open:
         try:
-            await request.app[RASA].hand_back_to_assistant(ticket["sender_id"])
+            await request.app[RASA].hand_back_to_assistant(ticket.sender_id)
         except aiohttp.ClientError as failure:
             raise web.HTTPBadGateway(
                 text=f"the assistant could not take the conversation back ({failure}); "
                 "the ticket is still open, try again"
             ) from failure
-        request.app[STORE].close_ticket(ticket["ticket_id"])
+        request.app[STORE].tickets.close(ticket.ticket_id)
     return web.json_response({"ok": True})
 
 

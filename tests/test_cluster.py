@@ -32,6 +32,8 @@ from tests.browser import Widget
 from tests.support import Chat, chinese, new_orders, require_model
 from webapp.agent import rasa_api_headers
 
+pytestmark = pytest.mark.cluster
+
 UNPAID, TAIL = "5201121000000001", "1234"
 TOKEN, SECRET = "cluster-test-jwt-key-of-at-least-32-characters", "cluster-test-secret"
 

@@ -8,7 +8,7 @@ SHELL := /bin/bash
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
-WEBCHAT := web/vendor/rasa-webchat-1.0.1.js
+WEBCHAT := $(shell python3 -c 'import json; print(json.load(open("web/webchat.json"))["bundle"])')
 OUT := out
 
 export PYTHONPATH := $(CURDIR)
@@ -24,8 +24,8 @@ help: ## this list
 $(VENV)/.installed: requirements.txt scripts/make_venv.sh
 	scripts/make_venv.sh
 
-# The widget bundle, from the npm registry, checked against its pinned sha512.
-$(WEBCHAT): scripts/fetch_webchat.sh
+# The widget bundle, from the npm registry, checked against the sha512 in web/webchat.json.
+$(WEBCHAT): scripts/fetch_webchat.sh web/webchat.json
 	scripts/fetch_webchat.sh
 
 setup: $(VENV)/.installed $(WEBCHAT) ## the virtual environment and the widget bundle

@@ -15,9 +15,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import latest_message
+from actions.buttons import payment_method_buttons, plan_buttons
 from actions.failures import GuardedFormValidation, apologise_on_failure
 from actions.order_lookup import describe_order
-from actions.services import order_store
+from actions.services import order_store, tracker_language
 from actions.verification import signed_in_customer, verified_order
 from mall.catalog import (
     PAID_IN_FULL,
@@ -245,6 +246,29 @@ class ActionSetChangeGoal(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
         return [SlotSet("order_goal", "change_payment")]
+
+
+class ActionAskNewPaymentMethod(Action):
+    """The form's question for the new method, with a button per method (mall.catalog)."""
+
+    def name(self) -> str:
+        return "action_ask_new_payment_method"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
+        buttons = payment_method_buttons(tracker_language(tracker))
+        dispatcher.utter_message(response="utter_ask_new_payment_method", buttons=buttons)
+        return []
+
+
+class ActionAskNewInstallments(Action):
+    """The form's question for the number of periods, with a button per plan (mall.catalog)."""
+
+    def name(self) -> str:
+        return "action_ask_new_installments"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
+        dispatcher.utter_message(response="utter_ask_new_installments", buttons=plan_buttons(tracker_language(tracker)))
+        return []
 
 
 class ActionAskChangeConfirmed(Action):

@@ -22,6 +22,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import latest_message
+from actions.buttons import inform
 from actions.failures import GuardedFormValidation
 from actions.services import order_store, tracker_language
 from mall.catalog import money, order_status
@@ -108,14 +109,12 @@ class ActionAskOrderId(Action):
         named = latest_message.distinct_values(tracker, "order_id")
         customer = signed_in_customer(tracker)
         if len(named) > 1:
-            buttons = [{"title": order_id, "payload": _choose(order_id)} for order_id in named]
+            buttons = [inform(order_id, order_id=order_id) for order_id in named]
             dispatcher.utter_message(response="utter_which_order", buttons=buttons)
         elif customer is not None:
             orders = order_store().orders.open_of(customer)
             language = tracker_language(tracker)
-            buttons = [
-                {"title": order_button_title(order, language), "payload": _choose(order.order_id)} for order in orders
-            ]
+            buttons = [inform(order_button_title(order, language), order_id=order.order_id) for order in orders]
             if buttons:
                 dispatcher.utter_message(response="utter_pick_your_order", buttons=buttons)
             else:
@@ -123,10 +122,6 @@ class ActionAskOrderId(Action):
         else:
             dispatcher.utter_message(response="utter_ask_order_id")
         return []
-
-
-def _choose(order_id: str) -> str:
-    return f'/inform{{"order_id":"{order_id}"}}'
 
 
 class ValidateOrderVerificationForm(GuardedFormValidation):

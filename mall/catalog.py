@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Sequence
 
 PAID_IN_FULL = 1
 INSTALLMENT_PLANS = (3, 6, 12, 24)
@@ -101,13 +101,45 @@ def plan_labels(installments: int) -> Dict[str, str]:
     return {"zh": f"分{installments}期", "en": f"{installments} monthly installments"}
 
 
+def method_title(method: PaymentMethod, language: str) -> str:
+    """A payment method as a button says it."""
+    return method.zh if language == "zh" else method.en[:1].upper() + method.en[1:]
+
+
+def plan_title(installments: int, language: str) -> str:
+    """A plan as a button says it."""
+    if installments == PAID_IN_FULL:
+        return "一次付清" if language == "zh" else "Pay in full"
+    return f"{installments}期" if language == "zh" else f"{installments} months"
+
+
+def _listed(words: Sequence[str], language: str, last: Dict[str, str]) -> str:
+    if len(words) < 2:
+        return "".join(words)
+    separator = "、" if language == "zh" else ", "
+    return separator.join(words[:-1]) + last[language] + words[-1]
+
+
+_OR = {"zh": "或", "en": " or "}
+
+
 def template_variables() -> Dict[str, str]:
-    """What every reply may say about the plans on offer."""
+    """What every reply may say about the plans and methods on offer (`_zh`, `_en`)."""
     numbers = [str(plan) for plan in INSTALLMENT_PLANS]
-    return {
+    methods = list(PAYMENT_METHODS.values())
+    groups = {
+        "methods": methods,
+        "installment_methods": [method for method in methods if method.allows_installments],
+        "full_payment_methods": [method for method in methods if not method.allows_installments],
+    }
+    variables = {
         "plans_zh": "、".join(numbers) + " 期",
         "plans_en": ", ".join(numbers[:-1]) + f" or {numbers[-1]} months",
     }
+    for name, group in groups.items():
+        variables[f"{name}_zh"] = _listed([method.zh for method in group], "zh", _OR)
+        variables[f"{name}_en"] = _listed([method.en for method in group], "en", _OR)
+    return variables
 
 
 def money(amount: float) -> str:

@@ -8,6 +8,7 @@ The action server's address is the one in endpoints.yml (Rasa reads that file it
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,9 @@ MODELS = ROOT / "models"
 MODEL = MODELS / "assistant.tar.gz"
 MODEL_NAME = MODEL.name.split(".")[0]
 ENDPOINTS = ROOT / "endpoints.yml"
+# The chat widget: package, version, sha512 and where its bundle goes (scripts/fetch_webchat.sh).
+WEBCHAT = json.loads((ROOT / "web" / "webchat.json").read_text())
+WEBCHAT_BUNDLE = ROOT / WEBCHAT["bundle"]
 CREDENTIALS = ROOT / "credentials.yml"
 
 # Environment variables (fixed names in ../shared/SPEC.md, and the project's own).

@@ -40,21 +40,6 @@ class BilingualNLG(TemplatedNaturalLanguageGenerator):
         # Facts any reply may name ({hotline}, {plans_zh}, ...), from their one home.
         self._facts = {**support.template_variables(), **catalog.template_variables()}
 
-    def _fill_response(
-        self, response: Dict[Text, Any], filled_slots: Optional[Dict[Text, Any]] = None, **kwargs: Any
-    ) -> Dict[Text, Any]:
-        """Rasa fills template variables in button payloads too, but a payload such as
-        '/inform{"payment_method":"huabei"}' is an intent with entities, not a template: each
-        button logged an ERROR with every slot value (order number, phone tail) in it. The
-        payloads are kept out of the filling; the titles are still filled."""
-        buttons = response.get("buttons") or []
-        payloads = [button.pop("payload", None) for button in buttons]
-        filled = super()._fill_response(response, filled_slots, **kwargs)
-        for button, payload in zip(filled.get("buttons") or [], payloads, strict=True):
-            if payload is not None:
-                button["payload"] = payload
-        return filled
-
     async def generate(
         self,
         utter_action: Text,

@@ -211,7 +211,7 @@ def test_console_is_off_without_a_secret(tmp_path):
     with_console(tmp_path, scenario, agent=False)
 
 
-@pytest.mark.parametrize("path", ["/", "/agent", "/config.js", "/vendor/rasa-webchat-1.0.1.js"])
+@pytest.mark.parametrize("path", ["/", "/agent", "/config.js", "/widget.js"])
 def test_pages_are_served(tmp_path, path):
     async def scenario(client, rasa, store):
         assert (await client.get(path)).status == 200

@@ -86,3 +86,16 @@ def test_a_session_ends_after_the_idle_time_of_the_settings(domain):
 
     assert domain["session_config"]["session_expiration_time"] == SESSION_IDLE_MINUTES
     assert domain["session_config"]["carry_over_slots_to_new_session"] is False
+
+
+def test_no_button_payload_in_the_responses_is_a_template(domain):
+    """Rasa fills template variables in button payloads: a payload with entities
+    ('/inform{"payment_method":"huabei"}') would be read as a template and logged as an error
+    with the slot values. Such buttons are added by actions (actions/buttons.py)."""
+    payloads = [
+        button["payload"]
+        for variations in domain["responses"].values()
+        for variation in variations
+        for button in variation.get("buttons") or []
+    ]
+    assert payloads and not [payload for payload in payloads if "{" in payload]

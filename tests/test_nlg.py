@@ -56,13 +56,3 @@ def test_no_reply_shows_a_full_mobile_number(nlg):
     variables = {"order_id": "5201121000000002", "items": "+86 138 0000 1234", "total": "¥1", "status_zh": "已支付"}
     response = asyncio.run(generator.generate("utter_order_paid_change", tracker, "rest", **variables))
     assert "138 **** 1234" in response["text"] and "138 0000" not in response["text"]
-
-
-def test_button_payloads_are_sent_as_written(nlg, caplog):
-    generator, domain = nlg
-    tracker = DialogueStateTracker.from_events("t", [UserUttered("换支付方式")], slots=domain.slots)
-    with caplog.at_level("ERROR"):
-        response = asyncio.run(generator.generate("utter_ask_new_payment_method", tracker, "socketio"))
-    written = next(v for v in domain.responses["utter_ask_new_payment_method"] if not v.get("condition"))
-    assert [b["payload"] for b in response["buttons"]] == [b["payload"] for b in written["buttons"]]
-    assert not caplog.records

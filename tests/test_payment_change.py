@@ -4,6 +4,8 @@ import pytest
 
 from actions.payment_change import (
     ActionAskChangeConfirmed,
+    ActionAskNewInstallments,
+    ActionAskNewPaymentMethod,
     ActionCancelAndReorder,
     ActionDiscardChangeRequest,
     ActionSetChangeGoal,
@@ -339,3 +341,34 @@ def test_the_method_not_ruled_out_is_the_choice(store, domain):
     ]
     form = form_turn(FORM, VERIFIED, {"new_payment_method": "wechat_pay"}, text="不要支付宝，用微信", entities=entities)
     assert run(ValidatePaymentChangeForm(), form, domain).slots["new_payment_method"] == "wechat_pay"
+
+
+@pytest.mark.parametrize(
+    "text, titles",
+    [
+        ("我想换个支付方式", ["花呗", "信用卡", "借记卡", "支付宝", "微信支付"]),
+        ("change my payment method", ["Huabei", "Credit card", "Debit card", "Alipay", "WeChat Pay"]),
+    ],
+)
+def test_the_method_question_has_a_button_per_method_in_the_customers_language(store, domain, text, titles):
+    result = run(ActionAskNewPaymentMethod(), tracker(VERIFIED, text=text), domain)
+    (message,) = result.messages
+    assert message["response"] == "utter_ask_new_payment_method"
+    assert [button["title"] for button in message["buttons"]] == titles
+    assert message["buttons"][-1]["payload"] == '/inform{"payment_method":"wechat_pay"}'
+
+
+@pytest.mark.parametrize(
+    "text, titles",
+    [
+        ("换成信用卡", ["3期", "6期", "12期", "24期", "一次付清"]),
+        ("credit card please", ["3 months", "6 months", "12 months", "24 months", "Pay in full"]),
+    ],
+)
+def test_the_periods_question_has_a_button_per_plan_then_paying_in_full(store, domain, text, titles):
+    result = run(
+        ActionAskNewInstallments(), tracker({**VERIFIED, "new_payment_method": "credit_card"}, text=text), domain
+    )
+    (message,) = result.messages
+    assert [button["title"] for button in message["buttons"]] == titles
+    assert [button["payload"] for button in message["buttons"]][:1] == ['/inform{"installments":"3"}']

@@ -47,7 +47,7 @@ def create_app(app_settings: Settings) -> web.Application:
     app.router.add_get("/api/orders", showcase_orders)
     app.router.add_get("/agent", page("agent.html") if app_settings.agent else console_off)
     app.router.add_static("/static/", WEB_ROOT / "static")
-    app.router.add_static("/vendor/", WEB_ROOT / "vendor")
+    app.router.add_get("/widget.js", widget_bundle)  # the file web/webchat.json names
     app.cleanup_ctx.append(_page_store)
     if app_settings.agent:
         add_agent_console(app, app_settings.agent)
@@ -65,6 +65,10 @@ def page(name: str) -> Callable[[web.Request], Awaitable[web.FileResponse]]:
         return web.FileResponse(WEB_ROOT / name, headers=NO_CACHE)
 
     return handler
+
+
+async def widget_bundle(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(settings.WEBCHAT_BUNDLE, headers=NO_CACHE)
 
 
 async def console_off(request: web.Request) -> web.Response:

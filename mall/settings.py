@@ -37,6 +37,8 @@ CONVERSATIONS_DB_ENV = "CONVERSATIONS_DB"
 RASA_TOKEN_ENV = "RASA_TOKEN"
 AGENT_SECRET_ENV = "AGENT_SECRET"
 ACTION_TIMEOUT_ENV = "ACTION_TIMEOUT_SECONDS"
+RASA_CACHE_ENV = "RASA_CACHE_DIRECTORY"  # Rasa's own: where training keeps its cache
+DEFAULT_RASA_CACHE = Path(".rasa", "cache")  # Rasa's default, relative to where `rasa train` runs
 DATABASE_URL_ENV = "DATABASE_URL"  # PostgreSQL: conversations, orders, tickets (unset: SQLite files)
 REDIS_URL_ENV = "REDIS_URL"  # Redis: conversation locks, the socket.io message queue (unset: in memory)
 AGENT_HOURS_ENV = "AGENT_HOURS"  # e.g. "09:00-21:00"; unset: mall.support's hours
@@ -126,6 +128,10 @@ def action_timeout_seconds(env: Optional[Mapping[str, str]] = None) -> float:
 
 def database_url(env: Optional[Mapping[str, str]] = None) -> Optional[str]:
     return _environ(env).get(DATABASE_URL_ENV) or None
+
+
+def rasa_cache_directory(env: Optional[Mapping[str, str]] = None) -> Path:
+    return Path(_environ(env).get(RASA_CACHE_ENV) or DEFAULT_RASA_CACHE)
 
 
 def redis_url(env: Optional[Mapping[str, str]] = None) -> Optional[str]:

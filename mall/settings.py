@@ -70,7 +70,7 @@ DATABASE_POOL_OVERFLOW = 10
 DATABASE_CONNECT_TIMEOUT_SECONDS = 5
 
 # A conversation idle this long starts a new session (domain.yml session_config, checked by
-# tests/test_domain.py): whatever was proved with a phone tail has to be proved again, and
+# tests/test_responses.py): whatever was proved with a phone tail has to be proved again, and
 # the page drops its stored copy of the conversation.
 SESSION_IDLE_MINUTES = 30
 # A customer token lives this long (the page fetches a fresh one well before); a sign-in on

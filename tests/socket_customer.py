@@ -70,20 +70,33 @@ class SocketCustomer:
             "user_uttered", {"message": text, "customData": custom_data, "session_id": self.session_id}
         )
 
-    async def wait_for(self, fragment: str, timeout: float = TIMEOUT_SECONDS) -> str:
-        """The text of the first reply (received so far or later) that contains `fragment`."""
+    async def wait_for(self, fragment: str, timeout: float = TIMEOUT_SECONDS, after: int = 0) -> str:
+        """The text of the first reply (received so far or later, from index `after` on) that
+        contains `fragment`."""
+        return self.received[await self._index_of(fragment, timeout, after)]["text"]
+
+    async def _index_of(self, fragment: str, timeout: float, after: int) -> int:
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
-            for reply in self.received:
-                if fragment in (reply.get("text") or ""):
-                    return reply["text"]
+            for index in range(after, len(self.received)):
+                if fragment in (self.received[index].get("text") or ""):
+                    return index
             self._arrived.clear()
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0:
-                texts = [reply.get("text") for reply in self.received]
+                texts = [reply.get("text") for reply in self.received[after:]]
                 raise AssertionError(f"no reply with {fragment!r} within {timeout} s; got {texts}")
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._arrived.wait(), remaining)
+
+    async def said_before(self, probe: str, fragment: str) -> List[Dict[str, Any]]:
+        """What arrived from now until the reply to `probe` (which contains `fragment`): a
+        conversation's messages are handled one at a time and its replies arrive in order, so
+        by then everything an earlier message caused has arrived. (A check that something
+        stays unanswered, without a fixed wait.)"""
+        start = len(self.received)
+        await self.say(probe)
+        return self.received[start : await self._index_of(fragment, TIMEOUT_SECONDS, start)]
 
     async def close(self) -> None:
         await self.client.disconnect()

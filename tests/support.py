@@ -43,6 +43,22 @@ def assistant_domain() -> Domain:
     return importer.get_domain()
 
 
+def wait_until(condition: Callable[[], Any], seconds: float, what: str) -> None:
+    """Until `condition()` holds (an event seen by polling), failing after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} did not happen within {seconds} s"
+        time.sleep(0.05)
+
+
+async def until(condition: Callable[[], Any], seconds: float, what: str) -> None:
+    """wait_until, inside a coroutine: the event loop goes on meanwhile."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} did not happen within {seconds} s"
+        await asyncio.sleep(0.05)
+
+
 def require_model() -> None:
     if not settings.MODEL.exists():
         pytest.fail(f"{settings.MODEL} is missing: run `make train` first")

@@ -1,6 +1,6 @@
 """The revert after an outage puts the customer back where they were (rasa_addons.action_failures).
 
-End to end, with a real action server killed and restarted: tests/test_reliability.py. Here the
+End to end, with a real action server killed and restarted: tests/test_injected_faults.py. Here the
 case a kill cannot time: the form's validation passed and the next action failed.
 """
 

@@ -3,7 +3,7 @@ Redis or the database at the door of a message, the action server down or too sl
 action, an action's own error on the action server. And what is refused at the door goes
 through the same reply path. (End to end: a real cluster whose Redis and PostgreSQL are
 stopped, tests/test_cluster.py; a real action server killed or hanging,
-tests/test_reliability.py.)"""
+tests/test_injected_faults.py.)"""
 
 from __future__ import annotations
 

@@ -4,13 +4,14 @@ the widget's channel, with buttons and a disconnect, logs no error and no slot v
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 
 from mall import demo
+from mall.conversations import ConversationLog
 from mall.store import OrderStore
 from tests.socket_customer import SocketCustomer
+from tests.support import wait_until
 
 pytestmark = pytest.mark.conversation
 
@@ -37,9 +38,11 @@ def test_a_change_flow_with_buttons_logs_no_error_and_no_customer_data(site):
                 customer.received.clear()
         finally:
             await customer.close()
+        return customer.session_id
 
-    asyncio.run(chat())
-    time.sleep(1.0)  # the disconnect is logged (or not) once the socket is closed
+    sender = asyncio.run(chat())
+    presence = ConversationLog(site.workdir / "conversations.db")
+    wait_until(lambda: not presence.presence(sender).online, 30, "the disconnect handled")
     with open(log, encoding="utf-8", errors="replace") as text:
         text.seek(start)
         written = text.read()

@@ -1,6 +1,6 @@
 """The project's changes to Rasa's own code: as few as there are no doors for, installed by
 one explicit, version-checked call, each doing what it is for. (The apology when the action
-server fails: tests/test_apology.py, and end to end tests/test_reliability.py.)"""
+server fails: tests/test_apology.py, and end to end tests/test_injected_faults.py.)"""
 
 from __future__ import annotations
 

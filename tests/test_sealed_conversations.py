@@ -43,10 +43,9 @@ def token_for(site, customer: SocketCustomer, seconds: int = 600, secret=None, n
     return issue_token(secret or site.mall_secret, OWNER, conversation_id(customer.chat_secret), seconds, now=now)
 
 
-async def quiet_for(customer: SocketCustomer, seconds: float) -> list:
-    before = len(customer.received)
-    await asyncio.sleep(seconds)
-    return customer.received[before:]
+# A question whose answer needs nothing of the conversation: it shows everything before it
+# was handled.
+PROBE, ANSWERED = "分期有手续费吗", "手续费"
 
 
 def test_a_socket_from_another_origin_is_refused_at_the_handshake(site):
@@ -88,14 +87,17 @@ def test_a_victims_session_id_opens_nothing_of_the_victims(site, orders):
             await thief.connect()
             assert thief.session_id != victim.session_id  # confirmed: another conversation
             await thief.say("switch it to alipay")
-            stolen = await quiet_for(thief, 4)
+            stolen = await thief.said_before(PROBE, ANSWERED)
             assert all("Xiaomi" not in (r.get("text") or "") and "3,999" not in (r.get("text") or "") for r in stolen)
             await thief.client.emit(  # even naming the victim's conversation in the message
                 "user_uttered", {"message": "yes", "customData": {}, "session_id": victim.session_id}
             )
-            await quiet_for(thief, 2)
+            await thief.said_before(PROBE, ANSWERED)  # the "yes" has been handled
             await thief.close()
-        assert len(victim.received) == seen_by_victim  # nothing of the thieves reached the victim
+        # Had a thief's message reached the victim's conversation, its replies would come
+        # before the answer to the victim's next question.
+        assert await victim.said_before(PROBE, ANSWERED) == []
+        assert len(victim.received) == seen_by_victim + 1  # nothing of the thieves reached the victim
         await victim.close()
 
     asyncio.run(attack())
@@ -172,8 +174,9 @@ def test_a_signed_in_customer_gets_their_orders_and_no_phone_question(site, orde
         # Someone else's order number reads exactly like one that does not exist.
         await customer.say("5201121000000006")
         foreign = await customer.wait_for("in your account")
+        before = len(customer.received)
         await customer.say("5201121099999999")
-        await asyncio.sleep(3)
+        await customer.wait_for("in your account", after=before)
         unknown = [r["text"] for r in customer.received if "in your account" in (r.get("text") or "")]
         await customer.close()
         return foreign, unknown
@@ -199,7 +202,8 @@ def test_bad_tokens_are_refused_with_a_clear_message(site, orders, kind, expecte
         }[kind]()
         await customer.say("我想改支付方式")
         reply = await customer.wait_for(expected)
-        extra = await quiet_for(customer, 2)
+        customer.token = None  # the probe is anonymous: answered, not refused
+        extra = await customer.said_before(PROBE, ANSWERED)
         await customer.close()
         return reply, [r.get("text") for r in customer.received], extra
 

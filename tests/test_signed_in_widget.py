@@ -72,6 +72,9 @@ def test_a_browser_that_copies_a_session_id_sees_and_writes_nothing_there(site, 
     thief.send("switch it to alipay please")
     thief.wait_for_bot("order number")  # asked like anyone: nothing was proved here
     assert "Xiaomi 14" not in thief.transcript()
-    victim_page.wait_for_timeout(2000)
-    assert victim.bot_message_count() == victim_count
+    # Had the thief's message reached the victim's conversation, its reply would come before
+    # the answer to the victim's next question.
+    victim.send("分期有手续费吗")
+    victim.wait_for_bot("手续费")
+    assert "手续费" in victim_page.locator(".rw-response").nth(victim_count).inner_text()
     assert "alipay please" not in victim.transcript()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import signal
 import threading
-import time
 
 import pytest
 import requests
@@ -17,17 +16,10 @@ from launcher.processes import answers, free_port
 from launcher.stack import write_endpoints
 from launcher.supervisor import Supervisor
 from mall import settings, support
-from tests.support import demo_store, require_model
+from tests.support import demo_store, require_model, wait_until
 
 pytestmark = pytest.mark.conversation
 STARTUP_SECONDS = 240
-
-
-def wait_until(condition, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"{what} did not happen within {seconds} s"
-        time.sleep(0.25)
 
 
 def test_a_killed_action_server_is_restarted_and_the_chat_stays_up(tmp_path):

@@ -1,5 +1,5 @@
-"""Reading a message as the customer meant it: a typed button label is the button; several
-questions in one message are several questions."""
+"""A typed label of a button the assistant just showed is that button (rasa_addons.typed_buttons,
+read at the door). Through a running assistant: tests/test_real_customer_messages.py."""
 
 import asyncio
 
@@ -7,7 +7,6 @@ import pytest
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 
 from mall.conversations import ConversationLog
-from rasa_addons.multiple_questions import clauses
 from rasa_addons.tracker_store import WindowedTrackerStore
 from rasa_addons.typed_buttons import pressed_button
 from tests.support import assistant_domain
@@ -40,20 +39,3 @@ def test_the_buttons_are_those_of_the_assistants_latest_message(tmp_path):
     ConversationLog(str(tmp_path / "c.db")).append("c", len(asked), [event.as_dict() for event in later])
     assert asyncio.run(store.latest_buttons("c")) == []
     assert asyncio.run(store.latest_buttons("nobody")) == []
-
-
-@pytest.mark.parametrize(
-    "text, expected",
-    [
-        ("分期有手续费吗 能提前还吗", ["分期有手续费吗", "能提前还吗"]),
-        ("分期有手续费吗？能提前还吗？", ["分期有手续费吗", "能提前还吗"]),
-        ("分期有手续费吗，能提前还吗", ["分期有手续费吗", "能提前还吗"]),
-        ("手续费多少 另外怎么还款", ["手续费多少", "怎么还款"]),
-        ("are there fees? can I repay early?", ["are there fees", "can I repay early"]),
-        ("我用花呗分期，手续费多少", ["我用花呗分期，手续费多少"]),  # one question
-        ("Redmi Note 13 Pro 怎么分期", ["Redmi Note 13 Pro 怎么分期"]),
-        ("订单5201121000000001 尾号1234", ["订单5201121000000001 尾号1234"]),
-    ],
-)
-def test_a_message_splits_into_its_questions(text, expected):
-    assert clauses(text) == expected

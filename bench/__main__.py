@@ -14,6 +14,7 @@ import requests
 
 from bench import cluster, load, lookup, report
 from bench.bots import ASSISTANT, Bot, machine_description, serving, stock_bot, timed_make_train, train
+from bench.targets import targets
 from mall.settings import ROOT
 
 REPORT = ROOT / "docs" / "BENCHMARK.md"
@@ -129,7 +130,7 @@ def main() -> int:
         }
         report.write(REPORT, ours_results, stock_results, lookup_results, meta)
         step(f"wrote {REPORT.relative_to(ROOT)}")
-        for target, measured, met in report.targets(ours_results, stock_results, lookup_results, cluster_results):
+        for target, measured, met in targets(ours_results, stock_results, lookup_results, cluster_results):
             print(f"  {'met' if met else 'NOT MET':8} {target}: {measured}")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

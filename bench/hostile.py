@@ -31,6 +31,7 @@ from typing import Any, Dict, Iterator, List, Tuple
 
 import requests
 
+from bench.hostile_report import BYSTANDER, LIMIT, REPORT, section, write
 from bench.load import percentile
 from launcher.processes import free_port, start, stop, wait_until_up
 from launcher.stack import (
@@ -48,10 +49,6 @@ from mall.support import HOTLINE
 from tests.socket_customer import SocketCustomer  # the widget's protocol, as the tests speak it
 from webapp.agent import rasa_api_headers
 
-REPORT = settings.ROOT / "docs" / "RELIABILITY.md"
-START, END = "<!-- bench.hostile:start -->", "<!-- bench.hostile:end -->"
-LIMIT = settings.MAX_MESSAGE_CHARS
-BYSTANDER = "分期有手续费吗"
 KINDS = {
     "Chinese": "我想把订单换成信用卡分期付款，手续费怎么算？",
     "English": "I would like to change the payment method of my order to a credit card, please. ",
@@ -81,10 +78,6 @@ def say(rasa_url: str, sender: str, text: str, timeout: float = 120) -> Tuple[fl
 
 def new_sender() -> str:
     return f"hostile-{uuid.uuid4().hex[:10]}"
-
-
-def ms(seconds: float) -> str:
-    return f"{1000 * seconds:.0f} ms" if seconds >= 0.0995 else f"{1000 * seconds:.1f} ms"
 
 
 # -- the cost of one message --------------------------------------------------------------------
@@ -270,90 +263,6 @@ def delivered_after_return(workdir: Path, customers: int, messages: int) -> Dict
 
     with running_assistant(workdir / "away", agent=agent) as assistant:
         return asyncio.run(run(assistant.rasa_url))
-
-
-# -- the report ----------------------------------------------------------------------------------
-
-
-def section(results: Dict[str, Any]) -> str:
-    costs, flood, flood_3, refused_flood = (
-        results["costs"],
-        results["stall"],
-        results["stall_3"],
-        results["stall_refused"],
-    )
-    lines = [
-        START,
-        f"Written by `make reliability` (`python -m bench.hostile`) on {results['date']}: {results['machine']}; "
-        f"load average when it started: {results['load']}.",
-        "",
-        "### The cost of one message (REST round trip, first message of a conversation, median)",
-        "",
-        "| message | " + " | ".join(f"{n:,} chars" for n in costs["lengths"]) + " |",
-        "|---|" + "---:|" * len(costs["lengths"]),
-    ]
-    for kind, row in costs["table"].items():
-        lines.append(f"| {kind} | " + " | ".join(ms(row[n]) for n in costs["lengths"]) + " |")
-    lines += [
-        "",
-        f"Over the limit ({LIMIT:,} characters): {10 * LIMIT:,} characters are answered with "
-        f"`utter_message_too_long` in {ms(costs['refused_s'])} (no NLU, nothing stored); a 6 MB body is refused "
-        f"with HTTP {costs['huge_status']} in {ms(costs['huge_s'])}.",
-        "",
-        "### Another customer while others flood the server",
-        "",
-        f"A customer asks `{BYSTANDER}` in new conversations, one question after another; in alternating windows "
-        "(so both see the same background load), others send messages back to back. "
-        f"{flood['n']} questions per window kind; the idle figures are those of the first row's run.",
-        "",
-        "| while | bystander p50 | p95 | max | p95 / idle p95 | flood messages sent (p50 each) |",
-        "|---|---:|---:|---:|---:|---:|",
-        f"| nobody floods (idle) | {ms(flood['idle_p50'])} | {ms(flood['idle_p95'])} | | 1.00× | |",
-    ]
-    for label, row in (
-        (f"one sender, {LIMIT:,}-character messages (the limit)", flood),
-        (f"three senders, {LIMIT:,}-character messages", flood_3),
-        (f"one sender, {10 * LIMIT:,}-character messages (refused)", refused_flood),
-    ):
-        lines.append(
-            f"| {label} | {ms(row['busy_p50'])} | {ms(row['busy_p95'])} | {ms(row['busy_max'])} | "
-            f"{row['ratio']:.2f}× | {row['flood_n']} ({ms(row['flood_p50'])}) |"
-        )
-    lines += [
-        "",
-        f"Target, one sender at the limit: p95 at most 2× idle: {'met' if flood['ratio'] <= 2 else 'NOT met'}. "
-        f"SIGTERM while three senders flood: the Rasa server stopped in {results['sigterm_s']:.1f} s "
-        f"({results['sigterm_idle_s']:.1f} s with nobody connected; before, a 2,000,000-character message kept it "
-        "running for over 20 minutes).",
-        "",
-        "### Outages of the action server in the middle of a form",
-        "",
-        "| killed while | conversations | carried on where they were after the restart |",
-        "|---|---:|---:|",
-    ]
-    for kind, (survived, total) in results["outages"].items():
-        what = "confirming the change (yes, apology, yes)" if kind == "confirmation" else "checking the phone tail"
-        lines.append(f"| {what} | {total} | {survived} of {total} |")
-    away = results["away"]
-    lines += [
-        "",
-        "### Agent messages while the customer's tab is closed",
-        "",
-        f"{away['customers']} customers hand off, close the widget, get {away['sent'] // max(away['customers'], 1)} "
-        f"agent messages each, and come back: {away['received']} of {away['sent']} messages delivered on return.",
-        END,
-    ]
-    return "\n".join(lines)
-
-
-def write(results: Dict[str, Any]) -> None:
-    text = REPORT.read_text()
-    block = section(results)
-    if START in text:
-        text = text[: text.index(START)] + block + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    REPORT.write_text(text)
 
 
 def main() -> int:

@@ -96,8 +96,9 @@ def accuracy(scored: Scored) -> float:
     return sum(1 for e, p, _, _ in scored if e == p) / len(scored)
 
 
-def main() -> int:
-    logging.disable(logging.WARNING)
+def measure() -> Tuple[Scored, Scored, Scored]:
+    """The model trained on 80 % of the training data, scored on the other 20 %, the held-out
+    set and messages nobody can understand."""
     from rasa.shared.nlu.training_data.loading import load_data
 
     data = load_data(str(ROOT / "data" / "nlu"), language="zh")
@@ -116,26 +117,27 @@ def main() -> int:
         split_scored = score(model, [(m.get("text"), m.get("intent")) for m in split.intent_examples])
         holdout_scored = score(model, [(m.get("text"), m.get("intent")) for m in holdout.intent_examples])
         gibberish_scored = score(model, [(text, "none") for text in gibberish])
+    return split_scored, holdout_scored, gibberish_scored
 
-    ambiguity = ambiguity_threshold()
+
+def report(split: Scored, holdout: Scored, gibberish: Scored, ambiguity: float) -> List[str]:
     rows = []
     for threshold in THRESHOLDS:
-        false_fallbacks, wrong_accepted, confused = costs(split_scored, gibberish_scored, threshold, ambiguity)
+        false_fallbacks, wrong_accepted, confused = costs(split, gibberish, threshold, ambiguity)
         rows.append(
             (false_fallbacks + 2 * wrong_accepted + confused, threshold, false_fallbacks, wrong_accepted, confused)
         )
-    understood = sum(1 for expected, _, _, _ in split_scored if expected != OUT_OF_SCOPE)
+    understood = sum(1 for expected, _, _, _ in split if expected != OUT_OF_SCOPE)
     bearable = [row for row in rows if row[2] <= MAX_FALSE_FALLBACK_SHARE * understood] or rows
     chosen = min(bearable)[1]  # lowest cost, then lowest threshold
-    hold_ff, hold_wrong, _ = costs(holdout_scored, [], chosen, ambiguity)
-    confusions = Counter((e, p) for e, p, _, _ in split_scored + holdout_scored if e != p).most_common(8)
-
+    hold_ff, hold_wrong, _ = costs(holdout, [], chosen, ambiguity)
+    confusions = Counter((e, p) for e, p, _, _ in split + holdout if e != p).most_common(8)
     lines = [
         "# Fallback threshold",
         "",
         "Written by `make tune-fallback` (scripts/tune_fallback.py). The NLU pipeline was trained on",
         f"80 % of the training data (seed {SEED}); thresholds were scored on the other 20 %",
-        f"({len(split_scored)} messages) and on {len(gibberish_scored)} messages nobody can understand",
+        f"({len(split)} messages) and on {len(gibberish)} messages nobody can understand",
         "(tests/nlu/not_understood.txt). Cost = false fallbacks + 2 × wrong intents accepted +",
         "not-understood messages accepted; out_of_scope messages sent to the fallback cost nothing.",
         f"Accepted = confidence ≥ threshold and ahead of the runner-up by ≥ {ambiguity:.2f} (ambiguity_threshold).",
@@ -147,20 +149,25 @@ def main() -> int:
     ]
     for cost, threshold, ff, wrong, confused in rows:
         mark = " **(chosen)**" if threshold == chosen else ""
-        lines.append(f"| {threshold:.2f}{mark} | {ff} | {wrong} | {confused}/{len(gibberish_scored)} | {cost} |")
-    lines += [
+        lines.append(f"| {threshold:.2f}{mark} | {ff} | {wrong} | {confused}/{len(gibberish)} | {cost} |")
+    return lines + [
         "",
         f"Chosen threshold: **{chosen:.2f}** (set in config.yml).",
         "",
-        f"On the independent held-out set (tests/nlu/holdout.yml, {len(holdout_scored)} messages) at",
+        f"On the independent held-out set (tests/nlu/holdout.yml, {len(holdout)} messages) at",
         f"{chosen:.2f}: {hold_ff} correct messages would go to the fallback, {hold_wrong} wrong intents",
         "would be accepted.",
         "",
-        f"Top-intent accuracy without a threshold: {accuracy(split_scored):.3f} on the 20 % split,",
-        f"{accuracy(holdout_scored):.3f} on the held-out set. Most frequent confusions (expected → predicted):",
+        f"Top-intent accuracy without a threshold: {accuracy(split):.3f} on the 20 % split,",
+        f"{accuracy(holdout):.3f} on the held-out set. Most frequent confusions (expected → predicted):",
         "",
         *[f"- {expected} → {predicted}: {count}" for (expected, predicted), count in confusions],
     ]
+
+
+def main() -> int:
+    logging.disable(logging.WARNING)
+    lines = report(*measure(), ambiguity_threshold())
     REPORT.parent.mkdir(exist_ok=True)
     REPORT.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

@@ -88,53 +88,58 @@ def _public(customer: Customer) -> Dict[str, Any]:
     }
 
 
-def add_shop(app: web.Application, shop: ShopSettings, store_key: web.AppKey) -> None:
-    """Routes of the customer's side; `store_key` names the app's order store."""
-    app[SHOP] = shop
-    app[SIGN_INS] = SignIns()
+class ShopRoutes:
+    """The customer's side of the page; `store_key` names the app's order store."""
 
-    async def session(request: web.Request) -> web.Response:
+    def __init__(self, shop: ShopSettings, store_key: web.AppKey) -> None:
+        self._shop = shop
+        self._store_key = store_key
+
+    def _store(self, request: web.Request) -> OrderStore:
+        return request.app[self._store_key]
+
+    async def session(self, request: web.Request) -> web.Response:
         """This browser's conversation, who is signed in, and a fresh token for the widget."""
         secret = chat_secret(request)
         new = secret is None
         secret = secret or new_chat_secret()
         conversation = conversation_id(secret)
-        customer = None if new else signed_in_customer(request, request.app[store_key])
+        customer = None if new else signed_in_customer(request, self._store(request))
         body: Dict[str, Any] = {
             "conversation_id": conversation,
             "customer": _public(customer) if customer else None,
             "token": None,
-            "token_seconds": shop.token_seconds,
+            "token_seconds": self._shop.token_seconds,
             "session_idle_minutes": settings.SESSION_IDLE_MINUTES,
-            "sign_in": bool(shop.mall_secret),
+            "sign_in": bool(self._shop.mall_secret),
         }
-        if customer is not None and shop.mall_secret:
-            body["token"] = issue_token(shop.mall_secret, customer.customer_id, conversation, shop.token_seconds)
+        if customer is not None and self._shop.mall_secret:
+            body["token"] = issue_token(
+                self._shop.mall_secret, customer.customer_id, conversation, self._shop.token_seconds
+            )
         response = web.json_response(body, headers={"Cache-Control": "no-store"})
         if new:
             _set_chat_cookie(response, secret)
         return response
 
-    async def customers(request: web.Request) -> web.Response:
-        listed = (
-            [_public(customer) for customer in request.app[store_key].orders.customers()] if shop.mall_secret else []
-        )
+    async def customers(self, request: web.Request) -> web.Response:
+        listed = [_public(c) for c in self._store(request).orders.customers()] if self._shop.mall_secret else []
         return web.json_response({"customers": listed}, headers={"Cache-Control": "no-store"})
 
-    async def login(request: web.Request) -> web.Response:
+    async def login(self, request: web.Request) -> web.Response:
         body = await state_change(request)
-        if not shop.mall_secret:
+        if not self._shop.mall_secret:
             raise web.HTTPServiceUnavailable(text="signing in needs MALL_SECRET")
-        customer = request.app[store_key].orders.customer(str(body.get("customer_id") or ""))
+        customer = self._store(request).orders.customer(str(body.get("customer_id") or ""))
         if customer is None:
             raise web.HTTPBadRequest(text="no such customer")
-        return _new_conversation(request, customer)
+        return self._new_conversation(request, customer)
 
-    async def logout(request: web.Request) -> web.Response:
+    async def logout(self, request: web.Request) -> web.Response:
         await state_change(request)
-        return _new_conversation(request, None)
+        return self._new_conversation(request, None)
 
-    def _new_conversation(request: web.Request, customer: Optional[Customer]) -> web.Response:
+    def _new_conversation(self, request: web.Request, customer: Optional[Customer]) -> web.Response:
         """Whatever this browser was signed in as ends; it gets a new chat secret (a new
         conversation), signed in as `customer` if one is given."""
         old = chat_secret(request)
@@ -142,12 +147,18 @@ def add_shop(app: web.Application, shop: ShopSettings, store_key: web.AppKey) ->
             request.app[SIGN_INS].sign_out(conversation_id(old))
         secret = new_chat_secret()
         if customer is not None:
-            request.app[SIGN_INS].sign_in(conversation_id(secret), customer.customer_id, shop.login_seconds)
+            request.app[SIGN_INS].sign_in(conversation_id(secret), customer.customer_id, self._shop.login_seconds)
         response = web.json_response({"ok": True, "customer": _public(customer) if customer else None})
         _set_chat_cookie(response, secret)
         return response
 
-    app.router.add_get("/api/session", session)
-    app.router.add_get("/api/customers", customers)
-    app.router.add_post("/api/login", login)
-    app.router.add_post("/api/logout", logout)
+
+def add_shop(app: web.Application, shop: ShopSettings, store_key: web.AppKey) -> None:
+    """Routes of the customer's side; `store_key` names the app's order store."""
+    app[SHOP] = shop
+    app[SIGN_INS] = SignIns()
+    routes = ShopRoutes(shop, store_key)
+    app.router.add_get("/api/session", routes.session)
+    app.router.add_get("/api/customers", routes.customers)
+    app.router.add_post("/api/login", routes.login)
+    app.router.add_post("/api/logout", routes.logout)

@@ -97,26 +97,15 @@ class ClusterConfig:
         return [f"http://localhost:{self.lb_port}", f"http://127.0.0.1:{self.lb_port}"]
 
 
-def nginx_conf(config: ClusterConfig, prefix: Path) -> str:
-    rasa = "\n".join(f"    server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;" for port in config.rasa_ports)
-    proxy = """
+_PROXY = """
         proxy_http_version 1.1;
         proxy_set_header Host $host;
         proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;"""
-    return f"""daemon off;
-worker_processes 1;
-pid {prefix}/nginx.pid;
-error_log {config.logs}/lb-error.log warn;
-events {{ worker_connections 4096; }}
-http {{
-  access_log off;
-  client_body_temp_path {prefix}/body;
-  proxy_temp_path {prefix}/proxy;
-  fastcgi_temp_path {prefix}/fastcgi;
-  uwsgi_temp_path {prefix}/uwsgi;
-  scgi_temp_path {prefix}/scgi;
-  client_max_body_size {settings.MAX_REQUEST_BYTES};
 
+
+def _upstreams(config: ClusterConfig) -> str:
+    rasa = "\n".join(f"    server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;" for port in config.rasa_ports)
+    return f"""
   # A browser keeps its socket.io session on one instance: by its cookie, else (a client
   # without cookies) by its address.
   map $cookie_{STICKY_COOKIE} $sticky_key {{
@@ -136,41 +125,67 @@ http {{
   upstream rasa_sticky {{
     hash $sticky_key consistent;
 {rasa}
-  }}
+  }}"""
 
+
+def _public_server(config: ClusterConfig) -> str:
+    """The page, the console, the REST webhook and socket.io, on the one public port."""
+    return f"""
   server {{
     listen 127.0.0.1:{config.lb_port};
     location / {{
-      proxy_pass http://127.0.0.1:{config.web_port};{proxy}
+      proxy_pass http://127.0.0.1:{config.web_port};{_PROXY}
       proxy_set_header Connection "";
       if ($cookie_{STICKY_COOKIE} = "") {{
         add_header Set-Cookie "{STICKY_COOKIE}=$request_id; Path=/; HttpOnly; SameSite=Lax";
       }}
     }}
     location /webhooks/ {{
-      proxy_pass http://rasa;{proxy}
+      proxy_pass http://rasa;{_PROXY}
       proxy_set_header Connection "";
       proxy_next_upstream error timeout http_502 http_503;
       proxy_read_timeout 120s;
     }}
     location /socket.io/ {{
-      proxy_pass http://rasa_sticky;{proxy}
+      proxy_pass http://rasa_sticky;{_PROXY}
       proxy_set_header Upgrade $http_upgrade;
       proxy_set_header Connection $connection_upgrade;
       proxy_read_timeout 3600s;
       proxy_buffering off;
     }}
-  }}
+  }}"""
 
-  # Rasa's HTTP API, for the agent console only (never the browser: it needs the token).
+
+def _api_server(config: ClusterConfig) -> str:
+    """Rasa's HTTP API, for the agent console only (never the browser: it needs the token)."""
+    return f"""
   server {{
     listen 127.0.0.1:{config.api_port};
     location / {{
-      proxy_pass http://rasa;{proxy}
+      proxy_pass http://rasa;{_PROXY}
       proxy_set_header Connection "";
       proxy_next_upstream error timeout http_502 http_503;
     }}
-  }}
+  }}"""
+
+
+def nginx_conf(config: ClusterConfig, prefix: Path) -> str:
+    return f"""daemon off;
+worker_processes 1;
+pid {prefix}/nginx.pid;
+error_log {config.logs}/lb-error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  client_body_temp_path {prefix}/body;
+  proxy_temp_path {prefix}/proxy;
+  fastcgi_temp_path {prefix}/fastcgi;
+  uwsgi_temp_path {prefix}/uwsgi;
+  scgi_temp_path {prefix}/scgi;
+  client_max_body_size {settings.MAX_REQUEST_BYTES};
+{_upstreams(config)}
+{_public_server(config)}
+{_api_server(config)}
 }}
 """
 

@@ -75,8 +75,8 @@ _METHOD_NAMES = "|".join(
 _PERIODS = r"(?:\d{1,2}|[一二三四六十两]+)"
 _PLAN_AFTER = re.compile(
     rf"\s*(?:(?:用|走|刷|选)?\s*(?:{_METHOD_NAMES})\s*)?(?:分\s*{_PERIODS}?\s*期|{_PERIODS}\s*期)"
-    rf"|\s*(?:(?:on|with|by|via|using)\s+(?:{_METHOD_NAMES})\s+)?"
-    r"(?:over|in|for|across|into|x)\s+(?:\d{1,2}|three|six|twelve|twenty[- ]?four)\s*"
+    rf"|\s*(?:(?:(?:on|with|by|via|using)\s+)?(?:{_METHOD_NAMES})\s+)?(?:(?:over|in|for|across|into|x)\s+)?"
+    r"(?:\d{1,2}|three|six|twelve|twenty[- ]?four)\s*"
     r"(?:monthly\s+)?(?:months?|installments?|instalments?|periods?|payments?)\b"
     r"|\s*(?:每期|每个月|每月|月供|一个月|一期|手续费|利息|多少钱)"
     r"|的(?:手机|电视|电脑|笔记本|平板|东西|商品|产品|手表|手环|机子|货)",

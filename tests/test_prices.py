@@ -79,6 +79,8 @@ def prices_in(text):
         ("5499 over 12 months on credit card, how much each month", [("5499", "5499")]),
         ("8999 by credit card over 24 months", [("8999", "8999")]),
         ("3999 huabei 12期 每期多少", [("3999", "3999")]),
+        ("5499 credit card 12 months monthly payment?", [("5499", "5499")]),
+        ("3999 12 months how much each", [("3999", "3999")]),
         # a money word right before it
         ("how much per month if I pay 5499 by credit card over 12 months", [("5499", "5499")]),
         ("it costs 5499, what's the monthly payment", [("5499", "5499")]),

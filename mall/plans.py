@@ -108,6 +108,7 @@ _PLAN_WITH_OFFERS = (
     )
 )
 _PLANS = sa.select(installment_plans.c.method, installment_plans.c.periods, installment_plans.c.rate)
+_PLANS_OF_METHOD = _PLANS.where(installment_plans.c.method == sa.bindparam("method"))
 _OFFERS = sa.select(installment_offers.c.item, installment_offers.c.method, installment_offers.c.periods)
 
 
@@ -122,8 +123,8 @@ class InstallmentPlans:
 
     def plans(self, method: Optional[str] = None) -> List[Plan]:
         """Every plan, or `method`'s, in the catalog's order of methods, fewest periods first."""
-        query = _PLANS if method is None else _PLANS.where(installment_plans.c.method == method)
-        found = [Plan(row["method"], row["periods"], Decimal(row["rate"])) for row in self.db.rows(query)]
+        rows = self.db.rows(_PLANS) if method is None else self.db.rows(_PLANS_OF_METHOD, {"method": method})
+        found = [Plan(row["method"], row["periods"], Decimal(row["rate"])) for row in rows]
         return sorted(found, key=lambda plan: (_method_order(plan.method), plan.periods))
 
     def offers(self) -> List[Offer]:
@@ -162,7 +163,8 @@ class InstallmentPlans:
         nothing changed) if they break a rule of the plans file."""
         new_plans, new_offers = list(plans), list(offers)
         problems = check(
-            [(_describe(plan), plan) for plan in new_plans] + [(_describe(offer), offer) for offer in new_offers]
+            [(f"plans[{index}]", plan) for index, plan in enumerate(new_plans)]
+            + [(f"offers[{index}]", offer) for index, offer in enumerate(new_offers)]
         )
         if problems:
             raise PlansFileError(problems)

@@ -119,11 +119,7 @@ class PriceMention:
     @property
     def text(self) -> str:
         """The price as an entity value: a plain decimal, "3999", "8999.5", "12000"."""
-        return plain(self.value)
-
-
-def plain(value: Decimal) -> str:
-    return format(value.normalize(), "f")
+        return format(self.value.normalize(), "f")
 
 
 def parse_price(text: str) -> Optional[Decimal]:

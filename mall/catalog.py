@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, Dict, Optional, Sequence, Union
 
 PAID_IN_FULL = 1
 INSTALLMENT_PLANS = (3, 6, 12, 24)
@@ -142,5 +143,7 @@ def template_variables() -> Dict[str, str]:
     return variables
 
 
-def money(amount: float) -> str:
-    return f"¥{amount:,.2f}"
+def money(amount: Union[Decimal, float]) -> str:
+    """An amount as replies show it: ¥4,298.93. Quotes are exact Decimals of whole cents;
+    an order's stored total is a float of whole cents (read through its shortest repr)."""
+    return f"¥{Decimal(str(amount)).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"

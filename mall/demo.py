@@ -4,7 +4,9 @@
     python -m mall.demo reset   every table back to the demo state
 
 The demo customers are the owners of the demo orders, one per phone number: they are who
-one can sign in as on the demo mall page (webapp).
+one can sign in as on the demo mall page (webapp). The demo's installment plans and offers
+(issue 20: the mall's example settings, not the platforms' real prices) are the file
+data/plans/demo_plans.csv, in the format the mall loads its own with (mall.plans).
 
 The database is the one named by DATABASE_URL or ORDERS_DB (mall.settings). Opening a store never loads
 demo data: only this command and the action server's first start do (mall.demo.init).
@@ -14,9 +16,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 from mall import settings
+from mall.plans import Offer, Plan, read_csv
 from mall.store import OrderStore
 
 DEMO_CREATED_AT = "2026-11-01T10:00:00+08:00"
@@ -61,14 +64,27 @@ DEMO_CUSTOMERS: List[Dict[str, Any]] = [
 SHOWCASE_ORDER_IDS = ("5201121000000001", "5201121000000003", "5201121000000005")
 
 
+DEMO_PLANS_FILE = settings.ROOT / "data" / "plans" / "demo_plans.csv"
+
+
+def demo_plans() -> Tuple[List[Plan], List[Offer]]:
+    return read_csv(DEMO_PLANS_FILE.read_text(encoding="utf-8"))
+
+
 def init(store: OrderStore) -> bool:
-    """Load the demo orders into an empty database (and the customers into a database that
-    has none yet, one made before there were customers); True if it had no orders."""
+    """Load the demo orders into an empty database (and the customers, and the demo's
+    installment plans, into a database that has none yet, one made before there were
+    any); True if it had no orders."""
+    store.plans.seed_if_empty(*demo_plans())
     return store.seed_if_empty(DEMO_ORDERS, DEMO_CUSTOMERS)
 
 
 def reset(store: OrderStore) -> None:
-    store.replace_all(DEMO_ORDERS, DEMO_CUSTOMERS)
+    """Orders, customers and plans as the demo starts, in one transaction."""
+    plans, offers = demo_plans()
+    with store.db.transaction("orders", "installment_plans"):
+        store.replace_all(DEMO_ORDERS, DEMO_CUSTOMERS)
+        store.plans.replace_all(plans, offers)
 
 
 def main(argv: List[str], path: Optional[Union[str, Path]] = None) -> int:

@@ -95,6 +95,27 @@ customers = sa.Table(
     sa.Column("name_zh", sa.Text),
     sa.Column("name_en", sa.Text),
 )
+# The mall's installment plans (mall.plans): a fee rate per method and number of periods,
+# and interest-free offers per item. Rates are exact decimal text ("0.075"): SQLite has no
+# exact decimal type, and a binary float is not the rate the mall wrote.
+installment_plans = sa.Table(
+    "installment_plans",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("method", sa.Text, nullable=False),
+    sa.Column("periods", sa.Integer, nullable=False),
+    sa.Column("rate", sa.Text, nullable=False),  # over the whole plan, a fraction of the price
+)
+installment_offers = sa.Table(
+    "installment_offers",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("item", sa.Text, nullable=False),  # an item's name as orders list it
+    sa.Column("method", sa.Text, nullable=False),
+    sa.Column("periods", sa.Integer, nullable=False),
+)
+# The order data (OrderStore.replace_all empties these); the plans are the mall's
+# configuration, replaced only as a whole by mall.plans.
 TABLES = ("orders", "handoff_tickets", "verification_failures", "order_audit", "nlu_misses", "customers")
 
 # -- building them ------------------------------------------------------------------------
@@ -324,3 +345,24 @@ def customers_and_guessing_limits(schema: Schema) -> None:
         schema.add_column("verification_failures", "client", str)
     schema.create_index("verification_failures", ["sender_id", "created_at"])
     schema.create_index("verification_failures", ["client", "created_at"])
+
+
+@MIGRATIONS()
+def installment_plans_and_offers(schema: Schema) -> None:
+    """The installment plans as data (issue 20): the fee rate of each method and number of
+    periods, and the items that are interest-free with a method over some periods. Empty
+    here: the mall loads its plans (python -m mall.plans load), the demo seeds its own."""
+    schema.create_table(
+        "installment_plans",
+        {"id": int, "method": str, "periods": int, "rate": str},
+        pk="id",
+        not_null={"method", "periods", "rate"},
+    )
+    schema.create_index("installment_plans", ["method", "periods"], unique=True)
+    schema.create_table(
+        "installment_offers",
+        {"id": int, "item": str, "method": str, "periods": int},
+        pk="id",
+        not_null={"item", "method", "periods"},
+    )
+    schema.create_index("installment_offers", ["item", "method", "periods"], unique=True)

@@ -4,7 +4,8 @@ and used through its parts, each a concept of its own:
 - `orders`: orders, the customer accounts that own them, and cancel-and-reorder (mall.orders);
 - `ownership`: proving an order is yours, and the guessing limits (mall.ownership);
 - `tickets`: handoff tickets for the human agents (mall.tickets);
-- `misses`: messages the assistant did not understand, for review (mall.misses).
+- `misses`: messages the assistant did not understand, for review (mall.misses);
+- `plans`: the installment plans on offer, their fees and interest-free offers (mall.plans).
 
 The same code runs on both databases (SQLAlchemy Core, mall.db). Opening a store brings its
 schema up to date (mall.migrations); the demo orders are loaded only by mall.demo.
@@ -22,6 +23,7 @@ from mall.migrations import METADATA, MIGRATIONS, TABLES
 from mall.misses import NluMisses
 from mall.orders import Orders
 from mall.ownership import OwnershipChecks
+from mall.plans import InstallmentPlans
 from mall.tickets import Tickets
 
 
@@ -37,6 +39,7 @@ class OrderStore:
         self.ownership = OwnershipChecks(self.db, clock, self.orders)
         self.tickets = Tickets(self.db, clock)
         self.misses = NluMisses(self.db, clock)
+        self.plans = InstallmentPlans(self.db)
 
     def close(self) -> None:
         self.db.dispose()

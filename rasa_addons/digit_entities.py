@@ -1,10 +1,15 @@
-"""Deterministic extraction of order numbers, phone-number tails and unoffered periods.
+"""Deterministic extraction of order numbers, phone-number tails, prices and unoffered periods.
 
 Digits carry no context a statistical tagger could learn from, and a half-tagged order
-number is worse than none. So order numbers and phone tails come only from here; the CRF
-owns payment methods and periods and is never trained on the two (they stay unannotated in
-the NLU data). A number of periods written with its unit that the CRF did not tag ("36期":
-it learns only the offered plans) is added here, so the bot can say it is not offered.
+number is worse than none. So order numbers, phone tails and prices come only from here; the
+CRF owns payment methods and periods and is never trained on the three (they stay
+unannotated in the NLU data). A number of periods written with its unit that the CRF did not
+tag ("36期": it learns only the offered plans) is added here, so the bot can say it is not
+offered.
+
+A four-digit number is a phone tail unless money says it is a price ("3999分12期", "¥3999",
+"pay 5499 by credit card": mall.prices decides, and has the rules); a number is one entity
+only, taken in this order: order number, mobile number, price, phone tail.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
+from mall import prices
 from rasa_addons.fingerprints import source_fingerprint
 
 # Full-width digits (１２３４) are common with Chinese input methods.
@@ -57,11 +63,11 @@ _PERIODS = re.compile(
 )
 
 
-def _entity(name: Text, match: re.Match, value: Text, group: int = 0) -> Dict[Text, Any]:
+def _entity(name: Text, start: int, end: int, value: Text) -> Dict[Text, Any]:
     return {
         ENTITY_ATTRIBUTE_TYPE: name,
-        ENTITY_ATTRIBUTE_START: match.start(group),
-        ENTITY_ATTRIBUTE_END: match.end(group),
+        ENTITY_ATTRIBUTE_START: start,
+        ENTITY_ATTRIBUTE_END: end,
         ENTITY_ATTRIBUTE_VALUE: value,
         ENTITY_ATTRIBUTE_CONFIDENCE: 1.0,
         EXTRACTOR: DigitEntityExtractor.__name__,
@@ -73,25 +79,31 @@ def _digits(text: Text) -> Text:
 
 
 def find_digit_entities(text: Text) -> List[Dict[Text, Any]]:
-    """Order numbers (and mistyped ones), phone tails and full mobile numbers (reduced to
-    their tail)."""
+    """Order numbers (and mistyped ones), phone tails, full mobile numbers (reduced to
+    their tail) and prices."""
     entities: List[Dict[Text, Any]] = []
     # Characters already part of an entity (one flag per character: a message full of
     # digit groups costs its length, not the square of its number of groups).
     taken = bytearray(len(text))
-    for pattern, name in (
-        (_ORDER_ID, "order_id"),
-        (_MOBILE, "phone_tail"),
-        (_LONG_NUMBER, "order_id"),
-        (_TAIL, "phone_tail"),
-        (_SPACED_TAIL, "phone_tail"),
-    ):
+
+    def take(name: Text, start: int, end: int, value: Text) -> None:
+        entities.append(_entity(name, start, end, value))
+        taken[start:end] = b"\1" * (end - start)
+
+    def find(pattern: re.Pattern, name: Text) -> None:
         for match in pattern.finditer(text):
-            if taken[match.start()] or taken[match.end() - 1]:
-                continue
-            digits = _digits(match.group())
-            entities.append(_entity(name, match, digits[-4:] if name == "phone_tail" else digits))
-            taken[match.start() : match.end()] = b"\1" * (match.end() - match.start())
+            if not (taken[match.start()] or taken[match.end() - 1]):
+                digits = _digits(match.group())
+                take(name, match.start(), match.end(), digits[-4:] if name == "phone_tail" else digits)
+
+    find(_ORDER_ID, "order_id")
+    find(_MOBILE, "phone_tail")
+    for price in prices.find_prices(text):  # they do not overlap: checking each span is linear
+        if not any(taken[price.start : price.end]):
+            take("price", price.start, price.end, price.text)
+    find(_LONG_NUMBER, "order_id")
+    find(_TAIL, "phone_tail")
+    find(_SPACED_TAIL, "phone_tail")
     return sorted(entities, key=lambda entity: entity[ENTITY_ATTRIBUTE_START])
 
 
@@ -101,17 +113,17 @@ def find_periods(text: Text, known: List[Dict[Text, Any]]) -> List[Dict[Text, An
     found = []
     for match in _PERIODS.finditer(text):
         if not any(match.start(1) in span or match.end(1) - 1 in span for span in tagged):
-            found.append(_entity("installments", match, str(int(_digits(match.group(1)))), group=1))
+            found.append(_entity("installments", match.start(1), match.end(1), str(int(_digits(match.group(1))))))
     return found
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class DigitEntityExtractor(GraphComponent, EntityExtractorMixin):
-    """Adds `order_id` and `phone_tail` entities found by fixed patterns."""
+    """Adds `order_id`, `phone_tail` and `price` entities found by fixed patterns."""
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
-        return source_fingerprint(cls)
+        return source_fingerprint(cls) + source_fingerprint(prices)
 
     @classmethod
     def create(

@@ -6,7 +6,10 @@ from __future__ import annotations
 import hashlib
 import inspect
 from pathlib import Path
+from types import ModuleType
+from typing import Union
 
 
-def source_fingerprint(component: type) -> str:
-    return hashlib.sha256(Path(inspect.getfile(component)).read_bytes()).hexdigest()
+def source_fingerprint(source: Union[type, ModuleType]) -> str:
+    """Of the file a component (or a module it relies on) is defined in."""
+    return hashlib.sha256(Path(inspect.getfile(source)).read_bytes()).hexdigest()

@@ -17,7 +17,7 @@ MIN_ENTITY_F1 = 0.93
 # Each extractor is judged on the entities it owns (config.yml, rasa_addons.digit_entities).
 OWNED_ENTITIES = {
     "ThreadSafeCRFEntityExtractor": ("payment_method", "installments"),
-    "DigitEntityExtractor": ("order_id", "phone_tail"),
+    "DigitEntityExtractor": ("order_id", "phone_tail", "price"),
 }
 
 

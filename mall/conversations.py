@@ -22,7 +22,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import sqlalchemy as sa
 
-from mall import sessions
+from mall import metrics, sessions
 from mall.db import Database, Location
 
 Event = Dict[str, Any]
@@ -173,6 +173,7 @@ class ConversationLog:
         """Store `events` from sequence number `first_seq` on, record what they did to their
         sessions (mall.sessions), and move the window, in one transaction. A sequence number
         taken already (a second writer) fails the whole call: nothing is stored or counted."""
+        recorded = sessions.Recorded()
         with self.db.transaction() as connection:
             if events:
                 connection.execute(
@@ -182,7 +183,7 @@ class ConversationLog:
                         for i, event in enumerate(events)
                     ],
                 )
-                sessions.record(connection, sender_id, first_seq, events)
+                recorded = sessions.record(connection, sender_id, first_seq, events)
             self.db.upsert(
                 conversations_table,
                 {"sender_id": sender_id, "event_count": first_seq + len(events)},
@@ -194,6 +195,7 @@ class ConversationLog:
                     _MOVE_WINDOW,
                     {"conversation": sender_id, "start": window.start, "state": json.dumps(window.state)},
                 )
+        metrics.count(recorded)  # once stored: a failed save counts nothing
 
     # -- presence ----------------------------------------------------------------------------
 

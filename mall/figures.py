@@ -38,8 +38,9 @@ DEFINITIONS: Dict[str, str] = {
         "the session started."
     ),
     "fallbacks": (
-        "Customer messages the assistant did not understand: answered with 'did you mean …?' guesses, the main "
-        "topics, or, at a second miss in a row, the offer of a human."
+        "Customer messages the assistant did not understand, each once: answered with 'did you mean …?' "
+        "guesses, the main topics, at a second miss in a row the offer of a human, or Rasa's default fallback "
+        "(understood, but nothing to do next)."
     ),
     "change_payment.started": "Sessions in which the customer asked to change an order's payment method.",
     "change_payment.verified": "Of those, sessions in which the customer then proved an order was theirs.",

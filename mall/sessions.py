@@ -15,7 +15,7 @@ bot message comes from is its metadata's `utter_action`.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any, Dict, List, Optional
 
@@ -33,9 +33,9 @@ Event = Dict[str, Any]
 # -- what the events say -----------------------------------------------------------------
 
 # Responses that answer the customer's question: the installment topics (howto, options,
-# fees, review, and the quotes of issue 20: every `utter_installment_…`), repaying, and an
-# order's status shown after the customer proved it is theirs.
-ANSWER_PREFIX = "utter_installment_"
+# fees, review, and the quotes of issue 20: every `utter_installment_…` response), repaying,
+# and an order's status shown after the customer proved it is theirs.
+ANSWER_TOPIC = "installment"
 ANSWERS = frozenset(
     ["utter_repayment", "utter_order_status", "utter_order_status_unpaid", "utter_order_closed", "utter_order_replaced"]
 )
@@ -60,7 +60,7 @@ COMMENT_MAX_CHARS = 1000
 
 
 def is_answer(response: Optional[str]) -> bool:
-    return bool(response) and (response in ANSWERS or str(response).startswith(ANSWER_PREFIX))
+    return bool(response) and (response in ANSWERS or str(response).startswith(f"utter_{ANSWER_TOPIC}_"))
 
 
 def mall_day(timestamp: float) -> str:
@@ -89,7 +89,7 @@ sessions_table = sa.Table(
     sa.Column("language", sa.Text, nullable=False),
     sa.Column("language_from_words", sa.Integer, **_FLAG),
     sa.Column("messages", sa.Integer, **_FLAG),  # customer messages
-    sa.Column("fallbacks", sa.Integer, **_FLAG),  # messages answered by not understanding
+    sa.Column("fallbacks", sa.Integer, **_FLAG),  # messages answered by NOT_UNDERSTOOD_ACTIONS, once each
     sa.Column("answered", sa.Integer, **_FLAG),  # an answer response (ANSWERS) was given
     sa.Column("task_done", sa.Integer, **_FLAG),  # an order was changed (REORDERED)
     sa.Column("ticket_id", sa.Text),  # the first handoff ticket the session got
@@ -167,6 +167,15 @@ _LATEST = (
 # -- folding events into a session ---------------------------------------------------------
 
 
+@dataclass
+class Recorded:
+    """What a stored turn added: messages not understood (their session's language) and
+    tickets opened (their reasons), for the servers' metrics (mall.metrics)."""
+
+    fallbacks: List[str] = field(default_factory=list)
+    handoffs: List[str] = field(default_factory=list)
+
+
 class _Fold:
     """The sessions a batch of new events touches, and what the batch said last."""
 
@@ -174,7 +183,8 @@ class _Fold:
         self.current = current
         self.touched: List[Session] = [current] if current else []
         self.last_text: Optional[str] = None
-        self.new_ticket = False
+        self.missed_last_message = False  # a not-understood action already ran for it
+        self.recorded = Recorded()
 
     def add(self, sender_id: str, seq: int, event: Event) -> None:
         kind = event.get("event")
@@ -191,12 +201,13 @@ class _Fold:
         elif kind == "bot":
             self._assistant_said(session, (event.get("metadata") or {}).get("utter_action"))
         elif kind == "action":
-            _action_ran(session, event.get("name"))
+            self._action_ran(session, event.get("name"))
         elif kind == "slot":
             self._slot_set(session, event.get("name"), event.get("value"), at)
 
     def _customer_said(self, session: Session, event: Event) -> None:
         session.messages += 1
+        self.missed_last_message = False
         text = event.get("text") or ""
         self.last_text = text
         metadata = event.get("metadata") or {}
@@ -234,26 +245,27 @@ class _Fold:
             session.handoff_reason = session.pending_reason or HandoffReason.CUSTOMER_REQUEST.value
             if session.handoff_reason == HandoffReason.PAID_ORDER.value:
                 session.change_handed_off = session.change_started
-            self.new_ticket = True
+            self.recorded.handoffs.append(session.handoff_reason)
         elif name == RATING_ASKED_SLOT and value:
             session.rating_asked = 1
         elif name == RATING_SLOT and is_rating(value):
             session.rating = int(value)
 
-
-def _action_ran(session: Session, name: Optional[str]) -> None:
-    if name in NOT_UNDERSTOOD_ACTIONS:
-        session.fallbacks += 1
-    elif name == CONFIRMED_ACTION:
-        session.change_confirmed = session.change_started
-    elif name == DECLINED_ACTION:
-        session.change_declined = session.change_started
+    def _action_ran(self, session: Session, name: Optional[str]) -> None:
+        if name in NOT_UNDERSTOOD_ACTIONS and not self.missed_last_message:  # Rasa's fallback can run twice
+            self.missed_last_message = True
+            session.fallbacks += 1
+            self.recorded.fallbacks.append(session.language)
+        elif name == CONFIRMED_ACTION:
+            session.change_confirmed = session.change_started
+        elif name == DECLINED_ACTION:
+            session.change_declined = session.change_started
 
 
 # -- writing -------------------------------------------------------------------------------
 
 
-def record(connection: Connection, sender_id: str, first_seq: int, events: List[Event]) -> None:
+def record(connection: Connection, sender_id: str, first_seq: int, events: List[Event]) -> Recorded:
     """Fold a turn's new events (sequence numbers from `first_seq` on) into the sessions they
     belong to, on the transaction that stores the events."""
     row = connection.execute(_LATEST, {"sender_id": sender_id}).mappings().first()
@@ -262,8 +274,9 @@ def record(connection: Connection, sender_id: str, first_seq: int, events: List[
         fold.add(sender_id, first_seq + offset, event)
     for session in fold.touched:
         _save(connection, session)
-    if fold.new_ticket and fold.current is not None:
+    if fold.recorded.handoffs and fold.current is not None:
         refresh_follow_ups(connection, fold.current.customer)
+    return fold.recorded
 
 
 # Built once: building a statement costs more than running it (mall.conversations).

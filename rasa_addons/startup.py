@@ -8,7 +8,9 @@ Rasa's own start listener loads the model and builds the agent:
 - phone numbers are masked in every log record (mall.privacy);
 - a request body over MAX_REQUEST_BYTES is refused before it is read (Sanic's
   REQUEST_MAX_SIZE; the socket.io channel limits its own packets);
-- once the model is loaded, its objects are left out of garbage collection.
+- once the model is loaded, its objects are left out of garbage collection;
+- the metrics for Prometheus are served on `/metrics` (rasa_addons.metrics), added when the
+  main process starts, before Sanic fixes the app's routes.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from sanic import Blueprint, Sanic
 
 from mall import settings
 from mall.privacy import install_log_masking
-from rasa_addons import patches
+from rasa_addons import metrics, patches
 
 
 def before_start(app: Sanic) -> None:
@@ -40,6 +42,10 @@ def after_start(app: Sanic) -> None:
 
 def register(blueprint: Blueprint, on_start: Callable[[Sanic], None]) -> None:
     """`on_start(app)` runs after the project's own start work."""
+
+    @blueprint.listener("main_process_start")
+    async def serve_metrics(app: Sanic, _: Any) -> None:
+        metrics.add_route(app)
 
     @blueprint.listener("before_server_start")
     async def start(app: Sanic, _: Any) -> None:

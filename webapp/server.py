@@ -19,6 +19,7 @@ from mall.outcomes import HANDOFF_REASON_LABELS
 from mall.store import OrderStore
 from webapp import security
 from webapp.agent import AgentSettings, add_agent_console
+from webapp.metrics import add_metrics
 from webapp.shop import ShopSettings, add_shop, signed_in_customer
 
 WEB_ROOT = settings.ROOT / "web"
@@ -49,6 +50,7 @@ def create_app(app_settings: Settings) -> web.Application:
     app.router.add_static("/static/", WEB_ROOT / "static")
     app.router.add_get("/widget.js", widget_bundle)  # the file web/webchat.json names
     app.cleanup_ctx.append(_page_store)
+    add_metrics(app, PAGE_STORE)  # issue 22: Prometheus
     if app_settings.agent:
         add_agent_console(app, app_settings.agent)
     return app

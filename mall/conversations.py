@@ -22,7 +22,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import sqlalchemy as sa
 
-from mall import metrics, sessions
+from mall import metrics, rollup, sessions
 from mall.db import Database, Location
 
 Event = Dict[str, Any]
@@ -121,6 +121,7 @@ class ConversationLog:
         with self.db.transaction("conversations:schema") as connection:  # two servers start at once
             METADATA.create_all(connection, checkfirst=True)
             sessions.METADATA.create_all(connection, checkfirst=True)
+            rollup.METADATA.create_all(connection, checkfirst=True)
 
     def close(self) -> None:
         self.db.dispose()

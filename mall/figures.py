@@ -11,14 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from mall import settings
-from mall.ratings import NEGATIVE
-from mall.sessions import sessions_table
+from mall import rollup, settings
+from mall.sessions import active_since, sessions_table
 
 LANGUAGES = ("zh", "en")
 AVERAGE_PLACES = Decimal("0.01")
@@ -125,57 +124,42 @@ class Figures:
         }
 
 
-# -- the query -----------------------------------------------------------------------------
+# -- reading the sums ------------------------------------------------------------------------
 
 _S = sessions_table.c
 
 
-def _flag(condition: Any) -> Any:
-    return sa.func.sum(sa.case((condition, 1), else_=0))
-
-
-def _columns(ended_before: float) -> List[Any]:
-    """The sums of one group of sessions, in the order _counts reads them."""
-    contained = _S.ticket_id.is_(None)
-    started = _S.change_started == 1
-    reached = sa.or_(_S.answered == 1, _S.task_done == 1)
-    not_negative = sa.or_(_S.rating.is_(None), _S.rating.notin_(sorted(NEGATIVE)))
-    finished = sa.or_(_S.change_reordered == 1, _S.change_declined == 1, _S.change_not_possible == 1)
-    return [
-        sa.func.count(),
-        _flag(sa.not_(contained)),
-        _flag(sa.and_(contained, reached, not_negative, _S.ticket_within_7_days == 0)),
-        sa.func.sum(_S.fallbacks),
-        sa.func.sum(_S.change_started),
-        sa.func.sum(_S.change_verified),
-        sa.func.sum(_S.change_confirmed),
-        sa.func.sum(_S.change_reordered),
-        sa.func.sum(_S.change_handed_off),
-        _flag(sa.and_(started, sa.not_(finished), contained, _S.last_at < ended_before)),
-        sa.func.count(_S.rating),
-        sa.func.sum(_S.rating),
-    ]
-
-
-def _counts(values: Iterable[Any]) -> Counts:
-    numbers = [int(value or 0) for value in values]
-    sessions, handed_off, resolved, fallbacks = numbers[:4]
-    funnel = Funnel(*numbers[4:10])
-    return Counts(sessions, handed_off, resolved, fallbacks, funnel, numbers[10], numbers[11])
+def _counts(sums: Dict[str, Any]) -> Counts:
+    funnel = Funnel(
+        started=sums["change_started"],
+        verified=sums["change_verified"],
+        confirmed=sums["change_confirmed"],
+        reordered=sums["change_reordered"],
+        handed_off=sums["change_handed_off"],
+        abandoned=sums["change_open"],
+    )
+    return Counts(
+        sessions=sums["sessions"],
+        handed_off=sums["handed_off"],
+        resolved=sums["resolved"],
+        fallbacks=sums["fallbacks"],
+        change_payment=funnel,
+        ratings=sums["ratings"],
+        rating_total=sums["rating_total"],
+    )
 
 
 def grouped_counts(
     connection: Connection, first_day: Optional[str], last_day: Optional[str], now: float
 ) -> List[Tuple[str, str, Counts]]:
-    """(day, language, counts) for every group of sessions in the range (days inclusive)."""
-    ended_before = now - settings.SESSION_IDLE_MINUTES * 60
-    query = sa.select(_S.day, _S.language, *_columns(ended_before)).where(_S.messages > 0)
-    if first_day:
-        query = query.where(_S.day >= first_day)
-    if last_day:
-        query = query.where(_S.day <= last_day)
-    rows = connection.execute(query.group_by(_S.day, _S.language))
-    return [(row[0], row[1], _counts(row[2:])) for row in rows]
+    """(day, language, counts) for every day and language in the range (days inclusive): the
+    sums kept by mall.rollup, less the changes of sessions still going (not abandoned yet)."""
+    groups = {(row["day"], row["language"]): _counts(row) for row in rollup.sums(connection, first_day, last_day)}
+    for session in active_since(connection, now - settings.SESSION_IDLE_MINUTES * 60):
+        counts = groups.get((session.day, session.language))
+        if counts is not None:  # a session outside the range has no group here
+            counts.change_payment.abandoned -= rollup.contribution(session).get("change_open", 0)
+    return [(day, language, counts) for (day, language), counts in groups.items()]
 
 
 def days_between(first: str, last: str) -> List[str]:
@@ -191,11 +175,13 @@ def figures(
     groups = grouped_counts(connection, first_day, last_day, now)
     total = Counts()
     by_language = {language: Counts() for language in LANGUAGES}
-    seen_days = sorted({day for day, _, _ in groups})
+    seen_days = sorted({day for day, _, counts in groups if counts.sessions})
     first = first_day or (seen_days[0] if seen_days else None)
     last = last_day or (seen_days[-1] if seen_days else None)
     by_day = {day: Counts() for day in days_between(first, last)} if first and last else {}
     for day, language, counts in groups:
+        if not counts.sessions:
+            continue  # a day its sessions were moved away from (mall.redate): all zeros
         total.add(counts)
         by_language.setdefault(language, Counts()).add(counts)
         by_day.setdefault(day, Counts()).add(counts)

@@ -15,13 +15,15 @@ bot message comes from is its metadata's `utter_action`.
 
 from __future__ import annotations
 
+from copy import copy
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timedelta
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from mall import rollup
 from mall.identity import METADATA_KEY
 from mall.language import DEFAULT_LANGUAGE, message_language, metadata_language
 from mall.outcomes import Goal, HandoffReason
@@ -112,6 +114,7 @@ sessions_table = sa.Table(
     sa.Column("ticket_within_7_days", sa.Integer, **_FLAG),
     sa.Index("conversation_sessions_by_day", "day", "language"),
     sa.Index("conversation_sessions_by_customer", "customer", "started_at"),
+    sa.Index("conversation_sessions_by_last_event", "last_at"),  # the sessions still going
 )
 _COLUMNS = sessions_table.c
 
@@ -267,13 +270,15 @@ class _Fold:
 
 def record(connection: Connection, sender_id: str, first_seq: int, events: List[Event]) -> Recorded:
     """Fold a turn's new events (sequence numbers from `first_seq` on) into the sessions they
-    belong to, on the transaction that stores the events."""
+    belong to, and their sums (mall.rollup), on the transaction that stores the events."""
     row = connection.execute(_LATEST, {"sender_id": sender_id}).mappings().first()
-    fold = _Fold(Session.from_row(dict(row)) if row else None)
+    stored = Session.from_row(dict(row)) if row else None
+    fold = _Fold(copy(stored) if stored else None)
     for offset, event in enumerate(events):
         fold.add(sender_id, first_seq + offset, event)
     for session in fold.touched:
-        _save(connection, session)
+        was = stored if stored and session.start_seq == stored.start_seq else None
+        save(connection, was, session)
     if fold.recorded.handoffs and fold.current is not None:
         refresh_follow_ups(connection, fold.current.customer)
     return fold.recorded
@@ -289,32 +294,42 @@ _UPDATE = (
 _INSERT = sessions_table.insert()
 
 
-def _save(connection: Connection, session: Session) -> None:
+def save(connection: Connection, was: Optional[Session], session: Session) -> None:
+    """Store a session's row (`was`: as it was stored, None if new) and move its sums."""
     values = asdict(session)
-    keys = {"key_sender_id": session.sender_id, "key_start_seq": session.start_seq}
-    if not connection.execute(_UPDATE, {**values, **keys}).rowcount:
+    if was is None:
         connection.execute(_INSERT, values)
+    else:
+        connection.execute(_UPDATE, {**values, "key_sender_id": session.sender_id, "key_start_seq": session.start_seq})
+    rollup.move(connection, was, session)
+
+
+_OF_CUSTOMER = sa.select(sessions_table).where(_COLUMNS.customer == sa.bindparam("customer"))
 
 
 def refresh_follow_ups(connection: Connection, customer: str) -> None:
     """ticket_within_7_days for every session of `customer`: was a ticket of theirs opened
     within FOLLOW_UP_WINDOW after the session started (in a later session)?"""
-    later = sessions_table.alias("later")
+    rows = connection.execute(_OF_CUSTOMER, {"customer": customer}).mappings()
+    stored = [Session.from_row(dict(row)) for row in rows]
+    tickets = [session.handed_off_at for session in stored if session.handed_off_at is not None]
     window = FOLLOW_UP_WINDOW.total_seconds()
-    followed = (
-        sa.select(sa.literal(1))
-        .where(
-            later.c.customer == _COLUMNS.customer,
-            later.c.handed_off_at > _COLUMNS.started_at,
-            later.c.handed_off_at <= _COLUMNS.started_at + window,
-        )
-        .exists()
-    )
-    connection.execute(
-        sessions_table.update()
-        .where(_COLUMNS.customer == customer)
-        .values(ticket_within_7_days=sa.case((followed, 1), else_=0))
-    )
+    for session in stored:
+        followed = int(any(session.started_at < at <= session.started_at + window for at in tickets))
+        if followed != session.ticket_within_7_days:
+            changed = copy(session)
+            changed.ticket_within_7_days = followed
+            save(connection, session, changed)
+
+
+def shift(connection: Connection, session: Session, seconds: float) -> None:
+    """Move a recorded session in time (mall.redate): its start, day, events and ticket."""
+    moved = copy(session)
+    moved.started_at += seconds
+    moved.day = mall_day(moved.started_at)
+    moved.last_at += seconds
+    moved.handed_off_at = session.handed_off_at + seconds if session.handed_off_at is not None else None
+    save(connection, session, moved)
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -324,6 +339,19 @@ def latest(connection: Connection, sender_id: str) -> Optional[Session]:
     """The conversation's current (latest) session, as recorded so far."""
     row = connection.execute(_LATEST, {"sender_id": sender_id}).mappings().first()
     return Session.from_row(dict(row)) if row else None
+
+
+def active_since(connection: Connection, moment: float) -> List[Session]:
+    """Sessions with an event at or after `moment` (epoch seconds): those still going."""
+    query = sa.select(sessions_table).where(_COLUMNS.last_at >= moment)
+    return [Session.from_row(dict(row)) for row in connection.execute(query).mappings()]
+
+
+def every_session(connection: Connection) -> Iterator[Session]:
+    """All recorded sessions, streamed."""
+    query = sa.select(sessions_table).execution_options(stream_results=True, yield_per=10_000)
+    for row in connection.execute(query).mappings():
+        yield Session.from_row(dict(row))
 
 
 def sessions_of(connection: Connection, sender_id: str) -> List[Session]:

@@ -7,9 +7,10 @@ from typing import Iterator
 
 import pytest
 
-from mall import figures
+from mall import figures, rollup
 from mall.conversations import ConversationLog
 from mall.figures import DEFINITIONS
+from mall.sessions import every_session
 from tests.conversation_events import Conversation, at
 
 DAY1, DAY2 = "2026-11-02", "2026-11-03"
@@ -154,3 +155,12 @@ def test_every_figure_has_its_definition():
     keys += [f"change_payment.{stage}" for stage in figures.Funnel.__dataclass_fields__]
     keys += ["csat.responses", "csat.average"]
     assert sorted(DEFINITIONS) == sorted(keys)
+
+
+def test_the_running_sums_are_the_sessions_counted_again(log):
+    play_the_week(log)
+    with log.db.transaction() as connection:
+        running = sorted(rollup.sums(connection, None, None), key=lambda row: (row["day"], row["language"]))
+        rollup.recount(connection, every_session(connection))
+        counted = sorted(rollup.sums(connection, None, None), key=lambda row: (row["day"], row["language"]))
+    assert [row for row in running if any(row[name] for name in rollup.COUNTERS)] == counted

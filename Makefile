@@ -79,8 +79,9 @@ test-stories: train ## rasa test stories and the held-out NLU set
 tune-fallback: $(VENV)/.installed ## re-choose the fallback threshold on held-out data: docs/FALLBACK.md
 	$(PYTHON) scripts/tune_fallback.py
 
+# ONLY=insights: only issue 22's measurements (recording, the figures over a million sessions).
 bench: $(VENV)/.installed ## performance against Rasa's stock bot: docs/BENCHMARK.md
-	$(PYTHON) -m bench
+	$(PYTHON) -m bench $(if $(ONLY),--only $(ONLY))
 
 reliability: train ## hostile load and outages, measured: the figures in docs/RELIABILITY.md
 	$(PYTHON) -m bench.hostile

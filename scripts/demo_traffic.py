@@ -59,8 +59,26 @@ HUMAN = {
     "en": ["i want to talk to a real person", "human pls", "agent please"],
 }
 MISSES = {
-    "zh": ["你们有没有卖冰箱的", "能便宜点吗", "发票怎么开", "hdjsk 咋回事", "快递到哪了啊啊", "我的手机屏幕碎了"],
-    "en": ["asdfgh", "my package is broken lol", "do you sell fridges", "can i get a discount", "where is my parcel"],
+    "zh": [
+        "你们有没有卖冰箱的",
+        "能便宜点吗",
+        "发票怎么开",
+        "hdjsk 咋回事",
+        "快递到哪了啊啊",
+        "我的手机屏幕碎了",
+        "花呗那个分期 利息 还款",
+        "嗯嗯那个",
+        "？？？",
+    ],
+    "en": [
+        "asdfgh",
+        "my package is broken lol",
+        "do you sell fridges",
+        "can i get a discount",
+        "where is my parcel",
+        "hmm idk",
+        "asdkjh qwe",
+    ],
 }
 COMMENTS = {
     "zh": ["回复挺快的 点赞", "有点绕，找了半天", "还行吧"],

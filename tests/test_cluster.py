@@ -177,35 +177,6 @@ def test_the_sticky_cookie_is_set_on_the_page(cluster):
     assert uuid.UUID(hex=response.cookies["mall_lb"])
 
 
-def test_an_instance_killed_mid_flow_the_customer_goes_on_through_the_other(cluster, orders):
-    """Killed while it serves the customer's message. Last in the module: the supervisor
-    starts the instance again, and loading its model takes the cores for a while."""
-    chat = Chat(through_the_balancer(cluster))
-    assert "order number" in chat.say("I want to change my payment method")
-    assert "last 4 digits" in chat.say(UNPAID)
-    body = {"sender": chat.sender, "message": TAIL}
-    url = f"{cluster.rasa_url(1)}/webhooks/rest/webhook"
-    caller = threading.Thread(target=lambda: _post_ignoring_errors(url, body))
-    caller.start()
-    time.sleep(0.05)
-    kill(cluster.service("rasa-1").process)
-    caller.join()
-    # No answer came: the customer says it again; nginx sends it to rasa-2 (rasa-1 refuses
-    # connections), which waits at most for the dead instance's lock ticket to expire.
-    started = time.monotonic()
-    reply = chat.say(TAIL)
-    assert time.monotonic() - started < TICKET_SECONDS + 5
-    assert "order number" not in reply and ("unpaid" in reply or "method" in reply)
-    assert "confirm" in chat.say("WeChat Pay")
-    assert "Done" in chat.say("yes")
-    assert len(new_orders(orders)) == 1
-
-
-def _post_ignoring_errors(url: str, body: Dict[str, Any]) -> None:
-    with contextlib.suppress(requests.RequestException):  # killed mid-request, as intended
-        requests.post(url, json=body, timeout=60)
-
-
 def cluster_figures(cluster: Cluster) -> Dict[str, Any]:
     from mall.figures import figures
 
@@ -246,3 +217,32 @@ def test_sessions_served_by_two_instances_are_counted_once(cluster, orders):
     assert [grew("change_payment", stage) for stage in ("started", "verified", "confirmed", "reordered")] == [1] * 4
     assert grew("csat", "responses") == 2
     assert [grew("by_language", language, "sessions") for language in ("zh", "en")] == [2, 1]
+
+
+def test_an_instance_killed_mid_flow_the_customer_goes_on_through_the_other(cluster, orders):
+    """Killed while it serves the customer's message. Last in the module: the supervisor
+    starts the instance again, and loading its model takes the cores for a while."""
+    chat = Chat(through_the_balancer(cluster))
+    assert "order number" in chat.say("I want to change my payment method")
+    assert "last 4 digits" in chat.say(UNPAID)
+    body = {"sender": chat.sender, "message": TAIL}
+    url = f"{cluster.rasa_url(1)}/webhooks/rest/webhook"
+    caller = threading.Thread(target=lambda: _post_ignoring_errors(url, body))
+    caller.start()
+    time.sleep(0.05)
+    kill(cluster.service("rasa-1").process)
+    caller.join()
+    # No answer came: the customer says it again; nginx sends it to rasa-2 (rasa-1 refuses
+    # connections), which waits at most for the dead instance's lock ticket to expire.
+    started = time.monotonic()
+    reply = chat.say(TAIL)
+    assert time.monotonic() - started < TICKET_SECONDS + 5
+    assert "order number" not in reply and ("unpaid" in reply or "method" in reply)
+    assert "confirm" in chat.say("WeChat Pay")
+    assert "Done" in chat.say("yes")
+    assert len(new_orders(orders)) == 1
+
+
+def _post_ignoring_errors(url: str, body: Dict[str, Any]) -> None:
+    with contextlib.suppress(requests.RequestException):  # killed mid-request, as intended
+        requests.post(url, json=body, timeout=60)

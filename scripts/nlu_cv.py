@@ -2,15 +2,16 @@
 choosing features, C, class weights, thresholds and data (the held-out sets are not read).
 
     python scripts/nlu_cv.py [--config config.yml] [--folds 5] [--seeds 1 2] [--set NAME.KEY=VALUE ...]
-                             [--always-train FILE ...] [--dump out/cv/NAME.json]
+                             [--always-train FILE ...] [--without FILE ...] [--entities] [--dump out/cv/NAME.json]
 
 data/nlu is split into stratified folds (by intent); each fold is predicted by the
 pipeline of --config trained on the other folds, with Rasa's own components (tokenizer,
 featurizers, intent classifier, FallbackClassifier, UnknownWordsFallback) created in-process;
-entity extractors are skipped (they do not touch the intent). Files named by --always-train
-are in every fold's training data and never predicted, and so is data/nlu/real_customers_extra.yml
-(the second real sample, training only): data can then be compared on the same predicted
-messages with and without it (--without FILE leaves a file out).
+entity extractors are skipped (they do not touch the intent) unless --entities asks for the
+entity F1 of the curated messages (exact payment_method and installments spans, as make eval).
+Files named by --always-train are in every fold's training data and never predicted, and so
+is data/nlu/real_customers_extra.yml (the second real sample, training only): data can then be
+compared on the same predicted messages with and without it (--without FILE leaves a file out).
 
 Scored as scripts/nlu_compare.py scores the held-out sets (nlu_fallback on an out_of_scope
 message is right), separately for the real customers' training split
@@ -45,14 +46,15 @@ REAL_EXTRA = ROOT / "data" / "nlu" / "real_customers_extra.yml"  # training only
 NOT_UNDERSTOOD = "nlu_fallback"
 OUT_OF_SCOPE = "out_of_scope"
 ORDER_FLOW = ("change_payment_method", "check_order_status", "inform")
-SKIPPED = {"CRFEntityExtractor", "rasa_addons.digit_entities.DigitEntityExtractor", "EntitySynonymMapper"}
+ENTITY_EXTRACTORS = {"CRFEntityExtractor", "rasa_addons.digit_entities.DigitEntityExtractor", "EntitySynonymMapper"}
+TAGGED_ENTITIES = ("payment_method", "installments")  # as scripts/nlu_compare.py scores them
 
 
 def parse_value(text: str) -> Any:
     return yaml.safe_load(text)
 
 
-def pipeline_of(config_path: Path, overrides: Sequence[str]) -> List[Dict[str, Any]]:
+def pipeline_of(config_path: Path, overrides: Sequence[str], entities: bool = False) -> List[Dict[str, Any]]:
     pipeline = yaml.safe_load(config_path.read_text())["pipeline"]
     for override in overrides:
         target, value = override.split("=", 1)
@@ -62,17 +64,17 @@ def pipeline_of(config_path: Path, overrides: Sequence[str]) -> List[Dict[str, A
             raise SystemExit(f"no pipeline entry {name!r}")
         for entry in entries:
             entry[key] = parse_value(value)
-    return [entry for entry in pipeline if entry["name"] not in SKIPPED]
+    return [entry for entry in pipeline if entities or entry["name"] not in ENTITY_EXTRACTORS]
 
 
-def load_examples(paths: Sequence[Path]) -> List[Tuple[str, str, str]]:
-    """(text, intent, origin) with origin real / curated / extra; markup removed."""
+def load_examples(paths: Sequence[Tuple[Path, str]]) -> List[Tuple[str, str, str, list]]:
+    """(text, intent, origin, entities) with origin real / curated / extra; markup removed."""
     from rasa.shared.nlu.training_data.loading import load_data
 
     rows = []
     for path, origin in paths:
         for message in load_data(str(path), language="zh").intent_examples:
-            rows.append((message.get("text"), message.get("intent"), origin))
+            rows.append((message.get("text"), message.get("intent"), origin, message.get("entities") or []))
     return rows
 
 
@@ -100,14 +102,16 @@ def run_fold(pipeline, train_paths, train_rows, test_rows, workdir: Path) -> Lis
     from rasa.shared.nlu.training_data.training_data import TrainingData
 
     structure = TrainingData().merge(*(load_data(str(p), language="zh") for p, _ in train_paths))
-    examples = [Message(data={"text": text, "intent": intent}) for text, intent, _ in train_rows]
+    examples = [
+        Message(data={"text": text, "intent": intent, "entities": entities}) for text, intent, _, entities in train_rows
+    ]
     data = TrainingData(
         training_examples=examples,
         regex_features=structure.regex_features,
         lookup_tables=structure.lookup_tables,
         entity_synonyms=structure.entity_synonyms,
     )
-    tests = [Message(data={"text": text}) for text, _, _ in test_rows]
+    tests = [Message(data={"text": row[0]}) for row in test_rows]
     storage = LocalModelStorage(workdir)
     ranking_before_fallback: List[List[Tuple[str, float]]] = []
     for index, entry in enumerate(pipeline):
@@ -127,7 +131,7 @@ def run_fold(pipeline, train_paths, train_rows, test_rows, workdir: Path) -> Lis
             component.process_training_data(data)
         component.process(tests)
     results = []
-    for (text, intent, origin), message, ranking in zip(test_rows, tests, ranking_before_fallback, strict=True):
+    for (text, intent, origin, gold), message, ranking in zip(test_rows, tests, ranking_before_fallback, strict=True):
         results.append(
             {
                 "text": text,
@@ -135,9 +139,23 @@ def run_fold(pipeline, train_paths, train_rows, test_rows, workdir: Path) -> Lis
                 "origin": origin,
                 "predicted": (message.get("intent") or {}).get("name"),
                 "ranking": ranking[:3],
+                "entities": spans(message.get("entities") or []),
+                "gold_entities": spans(gold),
             }
         )
     return results
+
+
+def spans(entities: Sequence[Dict[str, Any]]) -> List[Tuple[str, int, int]]:
+    return [(e["entity"], e["start"], e["end"]) for e in entities if e["entity"] in TAGGED_ENTITIES]
+
+
+def entity_f1(rows: Sequence[Dict[str, Any]]) -> float:
+    """Exact spans, micro-averaged over TAGGED_ENTITIES (as nlu_compare.py)."""
+    found = sum(len(r["entities"]) for r in rows)
+    gold = sum(len(r["gold_entities"]) for r in rows)
+    hits = sum(len(set(map(tuple, r["entities"])) & set(map(tuple, r["gold_entities"]))) for r in rows)
+    return 2 * hits / (found + gold) if hits else 0.0
 
 
 def folds_of(rows, n_folds: int, seed: int) -> List[List[int]]:
@@ -166,6 +184,7 @@ def summary(results: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
         "real_oos_order_n": f"{misrouted}/{len(real_oos)}",
         "curated_acc": sum(map(is_right, curated)) / len(curated),
         "curated_top": top(curated),
+        "curated_entity_f1": entity_f1(curated),
         "real_n": len(real),
         "curated_n": len(curated),
     }
@@ -180,6 +199,7 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--always-train", type=Path, nargs="*", default=[])
     parser.add_argument("--without", type=Path, nargs="*", default=[], help="leave these data files out")
     parser.add_argument("--dump", type=Path)
+    parser.add_argument("--entities", action="store_true", help="train the entity extractors too; entity F1 on curated")
     args = parser.parse_args(argv)
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -187,7 +207,7 @@ def main(argv: Sequence[str]) -> int:
     import warnings
 
     warnings.filterwarnings("ignore")
-    pipeline = pipeline_of(args.config, args.overrides)
+    pipeline = pipeline_of(args.config, args.overrides, args.entities)
     paths = training_files([p.resolve() for p in args.always_train], [p.resolve() for p in args.without])
     rows = load_examples(paths)
     started = time.perf_counter()
@@ -221,6 +241,8 @@ def main(argv: Sequence[str]) -> int:
         f"  mean:   real acc {total['real_acc']:.4f}, real OOS->order {total['real_oos_order']:.4f}, "
         f"curated acc {total['curated_acc']:.4f}   [real n={total['real_n']}, curated n={total['curated_n']}]"
     )
+    if args.entities:
+        print(f"  entity F1 (payment_method + installments, curated messages): {total['curated_entity_f1']:.4f}")
     if args.dump:
         args.dump.parent.mkdir(parents=True, exist_ok=True)
         args.dump.write_text(json.dumps({"label": label, "results": results}, ensure_ascii=False))

@@ -48,7 +48,19 @@ handoff_tickets = sa.Table(
     sa.Column("closed_at", sa.Text),
     sa.Column("claimed_order_id", sa.Text),
     sa.Column("live", sa.Integer),
-    sa.Column("agent_joined_at", sa.Text),
+    sa.Column("agent_joined_at", sa.Text),  # the first response: when an agent first replied
+    # The helpdesk (migration `helpdesk`): who has it, who ended it, who the customer is,
+    # the ticket before it, and what the customer has been told of the wait.
+    sa.Column("assigned_to", sa.Text),  # agents.name; NULL: in the queue
+    sa.Column("assigned_at", sa.Text),  # the latest assignment (claim, transfer, automatic)
+    sa.Column("closed_by", sa.Text),  # agents.name of the agent who closed it; NULL otherwise
+    sa.Column("close_reason", sa.Text),  # mall.tickets.CloseReason
+    sa.Column("customer_id", sa.Text),  # the signed-in customer, or the account owning the proved order
+    sa.Column("previous_ticket_id", sa.Text),  # the same customer's ticket within RETURNING_CUSTOMER_DAYS
+    sa.Column("last_customer_message_at", sa.Text),  # while waiting or talking with an agent
+    sa.Column("last_agent_message_at", sa.Text),
+    sa.Column("told_position", sa.Integer),  # the place in the queue the customer was last told
+    sa.Column("told_agent", sa.Text),  # the agent the customer was last told has joined
 )
 verification_failures = sa.Table(
     "verification_failures",
@@ -88,7 +100,58 @@ customers = sa.Table(
     sa.Column("name_zh", sa.Text),
     sa.Column("name_en", sa.Text),
 )
-TABLES = ("orders", "handoff_tickets", "verification_failures", "order_audit", "nlu_misses", "customers")
+agents = sa.Table(
+    "agents",
+    METADATA,
+    sa.Column("name", sa.Text, primary_key=True),  # what an agent signs in with
+    sa.Column("display_name", sa.Text, nullable=False),  # what customers (zh) and colleagues see
+    sa.Column("display_name_en", sa.Text),  # what English-speaking customers see; NULL: display_name
+    sa.Column("role", sa.Text, nullable=False),  # mall.agents.AgentRole
+    sa.Column("password_hash", sa.Text, nullable=False),  # argon2id
+    sa.Column("disabled", sa.Integer, nullable=False),
+    sa.Column("session_version", sa.Integer, nullable=False),  # bumped to end every session at once
+    sa.Column("last_seen_at", sa.Text),  # a console tab of theirs was open then (presence)
+    sa.Column("created_at", sa.Text, nullable=False),
+)
+canned_replies = sa.Table(
+    "canned_replies",
+    METADATA,
+    sa.Column("name", sa.Text, primary_key=True),  # typed after "/" in the reply box
+    sa.Column("text_zh", sa.Text, nullable=False),
+    sa.Column("text_en", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.Text, nullable=False),
+    sa.Column("updated_by", sa.Text, nullable=False),
+)
+ticket_notes = sa.Table(
+    "ticket_notes",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("ticket_id", sa.Text, nullable=False),
+    sa.Column("author", sa.Text, nullable=False),  # agents.name
+    sa.Column("text", sa.Text, nullable=False),  # phones masked; never sent to the customer
+    sa.Column("created_at", sa.Text, nullable=False),
+)
+helpdesk_audit = sa.Table(
+    "helpdesk_audit",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", sa.Text, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),  # agents.name, or mall.audit's SYSTEM / CUSTOMER / COMMAND_LINE
+    sa.Column("action", sa.Text, nullable=False),  # mall.audit.AuditAction
+    sa.Column("ticket_id", sa.Text),
+    sa.Column("subject", sa.Text),  # the agent or canned reply acted on
+    sa.Column("detail", sa.Text),  # phones masked
+)
+# What mall.demo's reset empties (agents, canned replies and the audit trail are kept).
+TABLES = (
+    "orders",
+    "ticket_notes",
+    "handoff_tickets",
+    "verification_failures",
+    "order_audit",
+    "nlu_misses",
+    "customers",
+)
 
 MIGRATIONS = Migrations("mall.orders")
 
@@ -199,3 +262,64 @@ def customers_and_guessing_limits(schema: Schema) -> None:
         schema.add_column("verification_failures", "client", str)
     schema.create_index("verification_failures", ["sender_id", "created_at"])
     schema.create_index("verification_failures", ["client", "created_at"])
+
+
+@MIGRATIONS()
+def helpdesk(schema: Schema) -> None:
+    """Agents with their own accounts, assignment, canned replies, notes and the audit trail
+    of what agents do (issue 21). A ticket's times, for the figures of a later dashboard:
+    first response = agent_joined_at - created_at; handling = closed_at - assigned_at (the
+    latest assignment); waiting in the queue = assigned_at - created_at for a ticket never
+    transferred (helpdesk_audit has every assignment)."""
+    schema.create_table(
+        "agents",
+        {
+            "name": str,
+            "display_name": str,
+            "display_name_en": str,
+            "role": str,
+            "password_hash": str,
+            "disabled": int,
+            "session_version": int,
+            "last_seen_at": str,
+            "created_at": str,
+        },
+        pk="name",
+        not_null={"name", "display_name", "role", "password_hash", "disabled", "session_version", "created_at"},
+    )
+    schema.create_table(
+        "canned_replies",
+        {"name": str, "text_zh": str, "text_en": str, "updated_at": str, "updated_by": str},
+        pk="name",
+        not_null={"name", "text_zh", "text_en", "updated_at", "updated_by"},
+    )
+    schema.create_table(
+        "ticket_notes",
+        {"id": int, "ticket_id": str, "author": str, "text": str, "created_at": str},
+        pk="id",
+        not_null={"ticket_id", "author", "text", "created_at"},
+    )
+    schema.create_index("ticket_notes", ["ticket_id"])
+    schema.create_table(
+        "helpdesk_audit",
+        {"id": int, "at": str, "actor": str, "action": str, "ticket_id": str, "subject": str, "detail": str},
+        pk="id",
+        not_null={"at", "actor", "action"},
+    )
+    schema.create_index("helpdesk_audit", ["ticket_id"])
+    columns: Iterable[Tuple[str, ColumnType]] = (
+        ("assigned_to", str),
+        ("assigned_at", str),
+        ("closed_by", str),
+        ("close_reason", str),
+        ("customer_id", str),
+        ("previous_ticket_id", str),
+        ("last_customer_message_at", str),
+        ("last_agent_message_at", str),
+        ("told_position", int),
+        ("told_agent", str),
+    )
+    for column, column_type in columns:
+        schema.add_column("handoff_tickets", column, column_type)
+    schema.create_index("handoff_tickets", ["status", "assigned_to"])
+    schema.create_index("handoff_tickets", ["customer_id", "created_at"])

@@ -4,7 +4,11 @@ and used through its parts, each a concept of its own:
 - `orders`: orders, the customer accounts that own them, and cancel-and-reorder (mall.orders);
 - `ownership`: proving an order is yours, and the guessing limits (mall.ownership);
 - `tickets`: handoff tickets for the human agents (mall.tickets);
-- `misses`: messages the assistant did not understand, for review (mall.misses).
+- `misses`: messages the assistant did not understand, for review (mall.misses);
+- the helpdesk: `agents` (accounts and presence, mall.agents), `assignment` (who has a
+  ticket, the queue, mall.assignment), `notes` (mall.notes), `canned` (canned replies,
+  mall.canned), `history` (finding ended tickets, mall.ticket_search) and `audit` (what
+  agents did, mall.audit).
 
 The same code runs on both databases (SQLAlchemy Core, mall.db). Opening a store brings its
 schema up to date (mall.migrations); the demo orders are loaded only by mall.demo.
@@ -16,12 +20,18 @@ from typing import Any, Dict, Iterable
 
 import sqlalchemy as sa
 
+from mall.agents import Agents
+from mall.assignment import Assignment
+from mall.audit import HelpdeskAudit
+from mall.canned import CannedReplies
 from mall.clock import Clock, utc_now
 from mall.db import Database, Location
 from mall.migrations import METADATA, MIGRATIONS, TABLES
 from mall.misses import NluMisses
+from mall.notes import TicketNotes
 from mall.orders import Orders
 from mall.ownership import OwnershipChecks
+from mall.ticket_search import TicketSearch
 from mall.tickets import Tickets
 
 
@@ -35,8 +45,14 @@ class OrderStore:
         MIGRATIONS.apply(self.db)
         self.orders = Orders(self.db, clock)
         self.ownership = OwnershipChecks(self.db, clock, self.orders)
-        self.tickets = Tickets(self.db, clock)
+        self.audit = HelpdeskAudit(self.db, clock)
+        self.tickets = Tickets(self.db, clock, self.audit)
         self.misses = NluMisses(self.db, clock)
+        self.agents = Agents(self.db, clock, self.audit)
+        self.notes = TicketNotes(self.db, clock, self.audit)
+        self.assignment = Assignment(self.db, clock, self.tickets, self.agents, self.notes, self.audit)
+        self.canned = CannedReplies(self.db, clock, self.audit)
+        self.history = TicketSearch(self.db)
 
     def close(self) -> None:
         self.db.dispose()

@@ -31,7 +31,6 @@ CREDENTIALS = ROOT / "credentials.yml"
 ORDERS_DB_ENV = "ORDERS_DB"
 CONVERSATIONS_DB_ENV = "CONVERSATIONS_DB"
 RASA_TOKEN_ENV = "RASA_TOKEN"
-AGENT_SECRET_ENV = "AGENT_SECRET"
 ACTION_TIMEOUT_ENV = "ACTION_TIMEOUT_SECONDS"
 DATABASE_URL_ENV = "DATABASE_URL"  # PostgreSQL: conversations, orders, tickets (unset: SQLite files)
 REDIS_URL_ENV = "REDIS_URL"  # Redis: conversation locks, the socket.io message queue (unset: in memory)
@@ -148,10 +147,6 @@ def redis_url(env: Optional[Mapping[str, str]] = None) -> Optional[str]:
 
 def rasa_token(env: Optional[Mapping[str, str]] = None) -> Optional[str]:
     return _environ(env).get(RASA_TOKEN_ENV) or None
-
-
-def agent_secret(env: Optional[Mapping[str, str]] = None) -> Optional[str]:
-    return _environ(env).get(AGENT_SECRET_ENV) or None
 
 
 def agent_max_chats(env: Optional[Mapping[str, str]] = None) -> int:

@@ -70,18 +70,18 @@ class SocketCustomer:
             "user_uttered", {"message": text, "customData": custom_data, "session_id": self.session_id}
         )
 
-    async def wait_for(self, fragment: str, timeout: float = TIMEOUT_SECONDS) -> str:
-        """The text of the first reply (received so far or later) that contains `fragment`."""
+    async def wait_for(self, *fragments: str, timeout: float = TIMEOUT_SECONDS) -> str:
+        """The text of the first reply (received so far or later) that contains one of `fragments`."""
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             for reply in self.received:
-                if fragment in (reply.get("text") or ""):
+                if any(fragment in (reply.get("text") or "") for fragment in fragments):
                     return reply["text"]
             self._arrived.clear()
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0:
                 texts = [reply.get("text") for reply in self.received]
-                raise AssertionError(f"no reply with {fragment!r} within {timeout} s; got {texts}")
+                raise AssertionError(f"no reply with {fragments!r} within {timeout} s; got {texts}")
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._arrived.wait(), remaining)
 

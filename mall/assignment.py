@@ -156,7 +156,9 @@ class Assignment:
 
     def dispatch(self) -> List[Ticket]:
         """The queue's oldest tickets to free online agents, while there are both."""
-        assigned = []
+        assigned: List[Ticket] = []
+        if not self._db.scalar(sa.select(sa.func.count()).where(QUEUED)):
+            return assigned  # (checked again inside: this only spares an idle web app the write lock)
         with self._db.transaction(ASSIGNMENT_LOCK):
             queued = self._db.rows(sa.select(_COLUMNS.ticket_id).where(QUEUED).order_by(_COLUMNS.created_at))
             for row in queued:

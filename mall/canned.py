@@ -17,6 +17,7 @@ from mall.audit import AuditAction, HelpdeskAudit
 from mall.clock import Clock, iso
 from mall.db import Database
 from mall.migrations import canned_replies
+from mall.privacy import mask_phones_in_text
 from mall.tickets import Ticket
 
 NAME_PATTERN = re.compile(r"[\w-]{1,32}")
@@ -66,8 +67,10 @@ class CannedReplies:
         return CannedReply(**row) if row else None
 
     def save(self, name: str, text_zh: str, text_en: str, actor: str) -> CannedReply:
-        """Create or replace the reply called `name`."""
-        name, text_zh, text_en = name.strip(), text_zh.strip(), text_en.strip()
+        """Create or replace the reply called `name` (a mobile number in it is masked, as
+        everywhere an agent writes)."""
+        name = name.strip()
+        text_zh, text_en = mask_phones_in_text(text_zh.strip()), mask_phones_in_text(text_en.strip())
         if not NAME_PATTERN.fullmatch(name):
             raise ValueError("a name is 1-32 letters, digits, '_' or '-'")
         if not (0 < len(text_zh) <= MAX_TEXT_CHARS and 0 < len(text_en) <= MAX_TEXT_CHARS):

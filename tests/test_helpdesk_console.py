@@ -210,3 +210,18 @@ def test_the_live_channel_tells_what_changed_and_makes_the_agent_online(tmp_path
             await until(lambda: store.agents.online() == [])
 
     with_console(tmp_path, scenario)
+
+
+def test_a_customer_back_within_seven_days_is_shown_with_their_previous_ticket(tmp_path):
+    async def scenario(client, rasa, store):
+        first = store.tickets.open("widget-10", "paid_order", "zh", order_id="5201121000000002")
+        store.tickets.close(first, "li")
+        again = store.tickets.open("widget-10", "customer_request", "zh")
+        async with signed_in(client, "wang") as wang:
+            listed = (await wang.json("/agent/api/tickets"))["tickets"]
+            assert [t["previous_ticket_id"] for t in listed if t["ticket_id"] == again] == [first]
+            shown = await wang.json(f"/agent/api/tickets/{again}")
+            assert shown["previous"]["ticket_id"] == first and shown["previous"]["order_id"] == "5201121000000002"
+            assert (await wang.json(f"/agent/api/tickets/{first}"))["ticket"]["closed_by"] == "li"  # history: anyone's
+
+    with_console(tmp_path, scenario)

@@ -120,11 +120,15 @@ def test_queue_join_canned_note_transfer_close_and_history_in_chinese(site, site
 
 def test_an_english_customer_gets_the_agents_english_name_and_canned_reply(site, site_orders, new_page):
     wang = console(new_page, site, "wang")
+    wang.page.locator("#mute").click()  # the badge still counts; no chime
+    expect(wang.page.locator("#mute")).to_have_attribute("aria-pressed", "true")
     shopper = customer(new_page, site, "en-US")
     shopper.wait_for_bot("Hi")
     shopper.send("I want to talk to a person")
     ticket_id = re.search(r"HT\d{10}", shopper.wait_for_bot("ticket number")).group()
     assert "Wang has joined" in shopper.wait_for_bot("has joined")
+    expect(wang.page).to_have_title(NEW_TICKET, timeout=TIMEOUT_MS)
+    assert wang.page.evaluate("document.body.dataset.chimes") is None
     wang.open(ticket_id)
     filled = wang.canned("hello")
     assert filled == f"Hi, I'm Wang and I'll take care of ticket {ticket_id}. Give me a moment to look at it."

@@ -5,6 +5,7 @@ The rules (the README's handoff section says them too):
 - A ticket opened in the chat during the agents' hours (`live`) goes at once to an online,
   enabled agent with fewer than AGENT_MAX_CHATS open tickets (mall.settings): the one with
   the fewest; among equals, the one whose latest assignment is oldest; then by name.
+  Supervisors are not given tickets automatically (they watch, reassign, and may claim).
 - With nobody free it waits in the queue (mall.tickets.QUEUED), oldest first. When an agent
   comes online or frees a slot, the web app calls `dispatch`, which hands the queue's oldest
   tickets to free agents by the same rule. Any agent may also claim a queued ticket (a
@@ -247,7 +248,8 @@ class Assignment:
         longest since their latest assignment."""
         loads = self.loads()
         limit = settings.agent_max_chats()
-        free = [agent.name for agent in self._agents.online() if loads.get(agent.name, 0) < limit]
+        online = [agent for agent in self._agents.online() if not agent.is_supervisor]
+        free = [agent.name for agent in online if loads.get(agent.name, 0) < limit]
         if not free:
             return None
         latest = {

@@ -56,7 +56,8 @@ def handoff(store: OrderStore, sender: str, live: bool = True, **fields):
 def test_a_new_ticket_goes_to_the_online_agent_with_the_fewest_open_chats(store, clock, monkeypatch):
     monkeypatch.setattr(settings, "agent_max_chats", lambda env=None: 2)
     add_agents(store, "li", "wang", "zhao")
-    store.agents.seen(["li", "wang"])  # zhao has no console open
+    add_agents(store, "chen", role=AgentRole.SUPERVISOR)
+    store.agents.seen(["li", "wang", "chen"])  # zhao has no console open; chen supervises
     first, second = handoff(store, "c1"), handoff(store, "c2")
     assert {first.assigned_to, second.assigned_to} == {"li", "wang"}  # one each
     third, fourth = handoff(store, "c3"), handoff(store, "c4")
@@ -69,6 +70,7 @@ def test_a_new_ticket_goes_to_the_online_agent_with_the_fewest_open_chats(store,
     store.agents.seen(["zhao"])  # zhao opens the console: the queue goes to them
     assert [t.ticket_id for t in store.assignment.dispatch()] == [fifth.ticket_id]
     assert store.tickets.get(fifth.ticket_id).assigned_to == "zhao"
+    assert "chen" not in store.assignment.loads()
     clock.advance(seconds=settings.AGENT_PRESENCE_SECONDS + 1)  # nobody heard of since
     assert store.agents.online() == [] and handoff(store, "c6").assigned_to is None
 

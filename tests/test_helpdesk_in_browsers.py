@@ -85,7 +85,7 @@ def test_queue_join_canned_note_transfer_close_and_history_in_chinese(site, site
     wang.type_reply("客户很着急，回电 13800001234")
     wang.page.locator("#add-note").click()
     assert "138****1234" in wang.wait_for_line("note", "客户很着急")
-    wang.page.locator("#reply-text").press_sequentially("/")  # the canned replies, for the README's picture
+    wang.page.locator("#reply-text").press_sequentially("/b")  # a canned reply offered, for the README's picture
     wang.page.locator("#canned-menu [data-name='bye']").wait_for(timeout=TIMEOUT_MS)
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     wang.page.screenshot(path=str(SCREENSHOT))

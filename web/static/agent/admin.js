@@ -3,8 +3,8 @@
 // (supervisors). A new password is shown once, here, and never again.
 
 import {
-  $, HELPDESK, agentName, api, button, element, isSupervisor, label, post, reasonLabel, refreshColleagues, showError,
-  state, when,
+  $, HELPDESK, agentName, api, auditDetail, button, element, isSupervisor, label, post, reasonLabel, refreshColleagues,
+  showError, state, when,
 } from "./common.js";
 import { select } from "./conversation.js";
 import { orderLabel } from "./tickets.js";
@@ -22,9 +22,9 @@ async function searchHistory(event) {
     const item = element("li", "result");
     item.dataset.ticket = ticket.ticket_id;
     item.appendChild(element("strong", "", ticket.ticket_id));
-    item.appendChild(element("span", "", orderLabel(ticket, "订单 Order ") + " · " +
-      reasonLabel(ticket.reason).split(" · ")[0] + " · " + when(ticket.created_at) + " · " +
-      label(HELPDESK.ticketStatuses, ticket.status) + (ticket.closed_by ? " · " + agentName(ticket.closed_by) : "")));
+    const parts = [orderLabel(ticket, "订单 Order ").slice(3), reasonLabel(ticket.reason).split(" · ")[0],
+      when(ticket.created_at), label(HELPDESK.ticketStatuses, ticket.status), agentName(ticket.closed_by)];
+    item.appendChild(element("span", "", parts.filter(Boolean).join(" · ")));
     item.addEventListener("click", function () { showView("tickets"); select(ticket.ticket_id); });
     list.appendChild(item);
   });
@@ -139,7 +139,7 @@ async function refreshAudit() {
   body.entries.forEach(function (entry) {
     const row = element("tr");
     [when(entry.at), agentName(entry.actor), label(HELPDESK.auditActions, entry.action), entry.ticket_id || "",
-      entry.subject || "", entry.detail || ""].forEach(function (text) { row.appendChild(element("td", "", text)); });
+      entry.subject || "", auditDetail(entry)].forEach(function (text) { row.appendChild(element("td", "", text)); });
     rows.appendChild(row);
   });
 }

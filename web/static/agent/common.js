@@ -36,6 +36,12 @@ export function label(labels, code) {
 // Why the assistant handed over ("中文 · English", from mall.outcomes).
 export function reasonLabel(code) { return MALL.handoffReasons[code] || code || ""; }
 
+// An audit entry's detail: an opened ticket's reason in words, else as recorded.
+export function auditDetail(entry) {
+  if (!entry.detail) return "";
+  return entry.action === "open" ? reasonLabel(entry.detail) : entry.detail;
+}
+
 export function isSupervisor() { return state.agent && state.agent.role === "supervisor"; }
 
 export function agentName(name) {

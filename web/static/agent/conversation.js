@@ -3,7 +3,8 @@
 // replies after "/"), note, transfer, close. The server decides who may (403 otherwise).
 
 import {
-  $, HELPDESK, agentName, api, button, element, isSupervisor, label, post, reasonLabel, showError, state, when,
+  $, HELPDESK, agentName, api, auditDetail, button, element, isSupervisor, label, post, reasonLabel, showError, state,
+  when,
 } from "./common.js";
 import { orderLabel, refreshTickets, seen } from "./tickets.js";
 import { attachCanned, loadCanned } from "./canned_menu.js";
@@ -87,7 +88,7 @@ function renderHead(body) {
   body.history.forEach(function (entry) {
     const on = entry.subject ? " → " + agentName(entry.subject) : "";
     entries.appendChild(element("li", "", when(entry.at) + " · " + agentName(entry.actor) + " · " +
-      label(HELPDESK.auditActions, entry.action) + on + (entry.detail ? " (" + entry.detail + ")" : "")));
+      label(HELPDESK.auditActions, entry.action) + on + (entry.detail ? " (" + auditDetail(entry) + ")" : "")));
   });
   $("ticket-history").hidden = body.history.length === 0;
 }

@@ -11,7 +11,8 @@ let audio = null;
 export function muted() { return localStorage.getItem(MUTED_KEY) === "1"; }
 
 function showMute() {
-  $("mute").textContent = muted() ? "🔕 已静音 · Muted" : "🔔 提示音 · Sound";
+  $("mute").textContent = muted() ? "🔕" : "🔔";
+  $("mute").title = muted() ? "已静音，点击打开提示音 · Muted: click for sound" : "提示音，点击静音 · Sound: click to mute";
   $("mute").setAttribute("aria-pressed", String(muted()));
 }
 

@@ -293,7 +293,7 @@ def run(args: argparse.Namespace, store: Any) -> int:
         for agent in store.agents.listed():
             state = "disabled" if agent.disabled else ("online" if agent.name in online else "offline")
             english = f" / {agent.display_name_en}" if agent.display_name_en else ""
-            print(f"{agent.name:<16} {agent.display_name}{english:<12} {agent.role.value:<11} {state}")
+            print(f"{agent.name:<16} {agent.role.value:<11} {state:<9} {agent.display_name}{english}")
         return 0
     if args.command == "add":
         password, show = _password(args)

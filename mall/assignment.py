@@ -198,6 +198,13 @@ class Assignment:
                 self._notes.add(ticket_id, by.name, note)
             return self._get(ticket_id)
 
+    def add_note(self, ticket_id: str, by: Agent, text: str) -> None:
+        """An internal note, by the ticket's agent or a supervisor (closed tickets too)."""
+        with self._db.transaction():
+            if not may_act(by, self._locked(ticket_id)):
+                raise NotAllowed(f"{ticket_id} is not yours")
+            self._notes.add(ticket_id, by.name, text)
+
     def close(self, ticket_id: str, by: Agent, transcript: Optional[List[Dict[str, Any]]] = None) -> bool:
         """False if it was closed already."""
         with self._db.transaction():

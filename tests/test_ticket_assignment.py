@@ -160,6 +160,8 @@ def test_transfer_with_a_note_and_who_may_do_what(store):
         store.assignment.transfer(ticket.ticket_id, wang, "wang", "mine now")
     with pytest.raises(NotAllowed):
         store.assignment.close(ticket.ticket_id, wang)
+    with pytest.raises(NotAllowed):
+        store.assignment.add_note(ticket.ticket_id, wang, "mine too?")
     with pytest.raises(Conflict):
         store.assignment.claim(ticket.ticket_id, wang)
     moved = store.assignment.transfer(ticket.ticket_id, li, "wang", "客户要退款，电话 13800001234")

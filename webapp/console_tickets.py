@@ -156,7 +156,10 @@ async def reply(request: web.Request) -> web.Response:
 async def add_note(request: web.Request) -> web.Response:
     """Never sent to the customer: nothing here talks to Rasa."""
     ticket = _acted_on(request, open_only=False)
-    request.app[STORE].notes.add(ticket.ticket_id, current_agent(request).name, await _text(request))
+    try:
+        request.app[STORE].assignment.add_note(ticket.ticket_id, current_agent(request), await _text(request))
+    except NotAllowed as refused:  # transferred away meanwhile
+        raise web.HTTPForbidden(text=str(refused)) from refused
     poke(request.app)
     return web.json_response({"ok": True})
 

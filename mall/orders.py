@@ -138,6 +138,11 @@ class Orders:
         order = self.get(order_id)
         return order if order and customer.owns(order) else None
 
+    def owner(self, order: Order) -> Optional[Customer]:
+        """The account the order was placed with, if the mall has one for its phone."""
+        row = self._db.first(sa.select(accounts).where(accounts.c.phone == order.phone))
+        return Customer(**row) if row else None
+
     def _newest_first(self, query: Any) -> List[Order]:
         rows = self._db.rows(query.order_by(orders.c.created_at.desc(), orders.c.order_id))
         return [Order.from_row(row) for row in rows]

@@ -46,7 +46,7 @@ REAL_EXTRA = ROOT / "data" / "nlu" / "real_customers_extra.yml"  # training only
 NOT_UNDERSTOOD = "nlu_fallback"
 OUT_OF_SCOPE = "out_of_scope"
 ORDER_FLOW = ("change_payment_method", "check_order_status", "inform")
-ENTITY_EXTRACTORS = {"CRFEntityExtractor", "rasa_addons.digit_entities.DigitEntityExtractor", "EntitySynonymMapper"}
+ENTITY_EXTRACTORS = {"CRFEntityExtractor", "rasa_addons.crf_entities.ThreadSafeCRFEntityExtractor", "rasa_addons.digit_entities.DigitEntityExtractor", "EntitySynonymMapper"}
 TAGGED_ENTITIES = ("payment_method", "installments")  # as scripts/nlu_compare.py scores them
 
 

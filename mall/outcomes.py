@@ -15,6 +15,9 @@ from typing import Dict, Optional
 from mall.catalog import Handling, order_status
 from mall.orders import Order
 
+# The intents that start or steer an order dialogue (an out-of-scope message read as one of
+# these costs the customer most: rasa_addons.order_flow_guard, scripts/nlu_compare.py).
+ORDER_FLOW_INTENTS = ("change_payment_method", "check_order_status", "inform")
 
 class Goal(str, Enum):
     """What the customer asked for (the `order_goal` slot)."""

@@ -41,12 +41,18 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from mall.outcomes import ORDER_FLOW_INTENTS  # noqa: E402  (after the path)
+
 REAL_TRAIN = ROOT / "data" / "nlu" / "real_customers.yml"
 REAL_EXTRA = ROOT / "data" / "nlu" / "real_customers_extra.yml"  # training only: never predicted
 NOT_UNDERSTOOD = "nlu_fallback"
 OUT_OF_SCOPE = "out_of_scope"
-ORDER_FLOW = ("change_payment_method", "check_order_status", "inform")
-ENTITY_EXTRACTORS = {"CRFEntityExtractor", "rasa_addons.crf_entities.ThreadSafeCRFEntityExtractor", "rasa_addons.digit_entities.DigitEntityExtractor", "EntitySynonymMapper"}
+ENTITY_EXTRACTORS = {
+    "CRFEntityExtractor",
+    "rasa_addons.crf_entities.ThreadSafeCRFEntityExtractor",
+    "rasa_addons.digit_entities.DigitEntityExtractor",
+    "EntitySynonymMapper",
+}
 TAGGED_ENTITIES = ("payment_method", "installments")  # as scripts/nlu_compare.py scores them
 
 
@@ -175,7 +181,7 @@ def summary(results: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
     real = [r for r in results if r["origin"] == "real"]
     curated = [r for r in results if r["origin"] == "curated"]
     real_oos = [r for r in real if r["intent"] == OUT_OF_SCOPE]
-    misrouted = sum(r["predicted"] in ORDER_FLOW for r in real_oos)
+    misrouted = sum(r["predicted"] in ORDER_FLOW_INTENTS for r in real_oos)
     top = lambda rows: sum(bool(r["ranking"]) and r["ranking"][0][0] == r["intent"] for r in rows) / len(rows)  # noqa: E731
     return {
         "real_acc": sum(map(is_right, real)) / len(real),

@@ -25,8 +25,7 @@ from launcher import stack
 from launcher.processes import port_in_use, start, stop, wait_until_up
 from launcher.supervisor import Service, Supervisor
 from launcher.training import train_if_needed
-from mall import demo, settings
-from mall.store import OrderStore
+from mall import settings
 
 
 def _require_free(ports: List[int]) -> None:
@@ -39,19 +38,10 @@ def _env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     return stack.server_env(settings.orders_db(), settings.conversations_db(), extra)
 
 
-def _prepare_orders() -> None:
-    """A new orders database gets the demo orders before anything reads it (the page lists them)."""
-    store = OrderStore(settings.orders_database())
-    try:
-        demo.init(store)
-    finally:
-        store.close()
-
-
 def shell() -> int:
     actions_port = settings.actions_port()
     _require_free([settings.PORTS.rasa, actions_port])
-    _prepare_orders()
+    stack.prepare_orders(settings.orders_database())
     log = settings.LOGS / "actions.log"
     actions = start(stack.actions_command(actions_port), log, _env())
     try:
@@ -130,7 +120,7 @@ def serve_services(config: ServeConfig) -> List[Service]:
 def serve() -> int:
     actions_port, rasa_port, web_port = settings.actions_port(), settings.PORTS.rasa, settings.PORTS.web
     _require_free([rasa_port, actions_port, web_port])
-    _prepare_orders()
+    stack.prepare_orders(settings.orders_database())
     secret = settings.agent_secret()
     generated_secret = secret is None
     config = ServeConfig(

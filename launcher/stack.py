@@ -20,11 +20,23 @@ import yaml
 
 from launcher.processes import background, free_port, kill, wait_until_up
 from launcher.supervisor import Service
-from mall import settings
+from mall import demo, settings
+from mall.db import Location
+from mall.store import OrderStore
 
 RASA = Path(sys.executable).with_name("rasa")
 PYTHON = sys.executable
 SHELL_CHANNEL = "rasa_addons.rest_channel.ShellChannel"  # the terminal, through the door
+
+
+def prepare_orders(location: Location) -> None:
+    """A new orders database gets the demo orders and plans before any server reads it
+    (the page lists the orders, the Rasa server's replies list the plans)."""
+    store = OrderStore(location)
+    try:
+        demo.init(store)
+    finally:
+        store.close()
 
 
 def server_env(orders_db: Path, conversations_db: Path, extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
@@ -233,6 +245,7 @@ def running_assistant(
     console, Rasa's HTTP API is on and needs its key."""
     workdir.mkdir(parents=True, exist_ok=True)
     orders_db = orders_db or workdir / "orders.db"
+    prepare_orders(orders_db)
     actions_port, rasa_port, web_port = free_port(), free_port(), free_port()
     origin = f"http://127.0.0.1:{web_port}"
     rasa_args = ["--cors", origin] if with_web else []

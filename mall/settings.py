@@ -78,6 +78,11 @@ SESSION_IDLE_MINUTES = 30
 CUSTOMER_TOKEN_SECONDS = 10 * 60
 CUSTOMER_LOGIN_SECONDS = 60 * 60
 
+# The Rasa server reads the plans its replies list ({plans_zh}, ...) from the order store
+# at most this often (mall.offered_plans): an FAQ turn costs no database read, and plans
+# the mall loads (`python -m mall.plans load`) show in those replies within this time.
+PLANS_CACHE_SECONDS = 30.0
+
 DEFAULT_ORDERS_DB = VAR / "orders.db"
 DEFAULT_CONVERSATIONS_DB = VAR / "conversations.db"
 DEFAULT_ACTION_TIMEOUT_SECONDS = 10.0

@@ -35,11 +35,11 @@ class OrderStore:
         self.db = Database(location)
         self.path = self.db.path  # the SQLite file; None on PostgreSQL
         MIGRATIONS.apply(self.db)
-        self.orders = Orders(self.db, clock)
+        self.plans = InstallmentPlans(self.db)
+        self.orders = Orders(self.db, clock, self.plans)
         self.ownership = OwnershipChecks(self.db, clock, self.orders)
         self.tickets = Tickets(self.db, clock)
         self.misses = NluMisses(self.db, clock)
-        self.plans = InstallmentPlans(self.db)
 
     def close(self) -> None:
         self.db.dispose()

@@ -1,16 +1,23 @@
-"""The mall's installment plans as the actions offer them.
+"""The mall's installment plans as the actions offer and show them.
 
 Which plans a method has comes from the order store (mall.plans), read when a question
-needs it: a plan the mall has just loaded is offered at once, one it withdrew is not.
+needs it: a plan the mall has just loaded is offered at once, one it withdrew is not. What
+a plan costs is shown as a part of a reply (rasa_addons.nlg): the action names the part
+whose wording fits the figures (first period apart or not, interest-free, paid in full),
+and data/responses/quotes.yml has the words.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Dict, Optional, Sequence, Tuple
 
 from actions.services import order_store
-from mall.catalog import PAID_IN_FULL, PaymentMethod, parse_plan, periods_text, plan_labels
+from mall.catalog import PAID_IN_FULL, PaymentMethod, money, parse_plan, periods_text, plan_labels
+from mall.orders import Order
+from mall.plans import UnknownPlan
+from mall.quotes import PlanChange, Quote, compare, to_price
 
 # A number of months someone might ask for ("36期"); larger numbers are not periods at all.
 MAX_PLAUSIBLE_PLAN = 60
@@ -57,3 +64,63 @@ def choose_periods(values: Sequence[Any], offered: Sequence[int]) -> PeriodsChoi
     if first is not None and PAID_IN_FULL < first <= MAX_PLAUSIBLE_PLAN:
         return PeriodsChoice(not_offered=first)
     return PeriodsChoice()
+
+
+def quote_for(price: Decimal, item: Optional[str], method: str, periods: int) -> Quote:
+    """The order store's quote (mall.plans.UnknownPlan if the mall has no such plan)."""
+    return order_store().plans.quote(price, item, method, periods)
+
+
+def order_quote(order: Order, method: Optional[str] = None, periods: Optional[int] = None) -> Quote:
+    """An order's price and item on its own plan, or on the one named."""
+    return quote_for(to_price(order.total), order.item, method or order.payment_method, periods or order.installments)
+
+
+def terms(quote: Quote) -> Dict[str, Any]:
+    """What the plan costs, as a part of a reply: per period (the first apart when it
+    differs), the fee and the total including fees; interest-free when an offer applies;
+    paying in full shows no fee."""
+    if quote.periods == PAID_IN_FULL:
+        return {"response": "utter_part_in_full", "total": money(quote.total)}
+    figures = {
+        "first_period": money(quote.first_period),
+        "per_period": money(quote.per_period),
+        "fee": money(quote.fee),
+        "total": money(quote.total),
+    }
+    if quote.interest_free:
+        name = "utter_part_interest_free_first_differs" if quote.first_period_differs else "utter_part_interest_free"
+    else:
+        name = "utter_part_first_differs" if quote.first_period_differs else "utter_part_even"
+    return {"response": name, **figures}
+
+
+def difference(change: PlanChange) -> Dict[str, Any]:
+    """How much more or less the new plan costs in total, as a part of a reply."""
+    if change.difference > 0:
+        return {"response": "utter_part_costs_more", "difference": money(change.difference)}
+    if change.difference < 0:
+        return {"response": "utter_part_costs_less", "difference": money(-change.difference)}
+    return {"response": "utter_part_costs_same"}
+
+
+NO_FIGURES: Dict[str, Any] = {"response": "utter_part_no_figures"}
+
+
+def change_comparison(order: Order, method: str, periods: int) -> Dict[str, Any]:
+    """The order's plan and the new one side by side (`old_terms`, `new_terms`) and the
+    `difference`, for the summary before a cancel-and-reorder. A plan the mall has no rate
+    for (withdrawn since) shows no figures: checkout will."""
+    try:
+        old: Optional[Quote] = order_quote(order)
+    except UnknownPlan:
+        old = None
+    try:
+        new: Optional[Quote] = order_quote(order, method, periods)
+    except UnknownPlan:
+        new = None
+    return {
+        "old_terms": terms(old) if old else NO_FIGURES,
+        "new_terms": terms(new) if new else NO_FIGURES,
+        "difference": difference(compare(old, new)) if old and new else NO_FIGURES,
+    }

@@ -17,7 +17,7 @@ from rasa_sdk.types import DomainDict
 from actions import latest_message
 from actions.buttons import payment_method_buttons, plan_buttons
 from actions.failures import GuardedFormValidation, apologise_on_failure
-from actions.installments import choose_periods, offered_periods, offered_variables, plan_names
+from actions.installments import change_comparison, choose_periods, offered_periods, offered_variables, plan_names
 from actions.order_lookup import describe_order
 from actions.services import order_store, tracker_language
 from actions.verification import signed_in_customer, verified_order
@@ -265,7 +265,8 @@ class ActionAskNewInstallments(Action):
 
 
 class ActionAskChangeConfirmed(Action):
-    """Summarises the change (old order, new method and plan) and asks for a yes."""
+    """Summarises the change (old order, new method and plan, and what each plan costs side
+    by side) and asks for a yes."""
 
     def name(self) -> str:
         return "action_ask_change_confirmed"
@@ -279,7 +280,10 @@ class ActionAskChangeConfirmed(Action):
             dispatcher.utter_message(response="utter_order_not_verified")
             return []
         dispatcher.utter_message(
-            response="utter_ask_change_confirmed", **describe_order(order), **describe_choice(method, plan)
+            response="utter_ask_change_confirmed",
+            **describe_order(order),
+            **describe_choice(method, plan),
+            **change_comparison(order, method.code, plan),
         )
         return []
 

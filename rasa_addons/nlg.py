@@ -10,7 +10,11 @@ that left the dialogue window (rasa_addons.tracker_store).
 Facts from mall/ fill any reply: the hotline and hours, the payment methods, and the plans
 on offer (read from the order store at most every mall.settings.PLANS_CACHE_SECONDS,
 mall.offered_plans, and only for a reply that lists them: the apology for a database that
-is down must not need the database).
+is down must not need the database). An action may pass a variable as a part of its reply,
+`{"response": "utter_part_…", **variables}`: that response is rendered first, in the same
+language, and its text fills the variable. So a sentence whose wording depends on the
+figures ("first period ¥358.29, then ¥358.24" or "¥333.25 a period") keeps every word in
+data/responses/ and still comes as one message.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from mall.offered_plans import OfferedPlans
 from mall.privacy import mask_phones_in_text
 
 LANGUAGE_CONDITION = "language"
+PART = "response"  # the key that makes a variable's value a part of the reply (above)
 PLANS_VARIABLE = "{plans_"  # {plans_zh}, {plans_en}
 
 
@@ -55,10 +60,12 @@ class BilingualNLG(TemplatedNaturalLanguageGenerator):
         output_channel: Text,
         **kwargs: Any,
     ) -> Optional[Dict[Text, Any]]:
-        plans = self._plans.template_variables() if self._lists_plans([utter_action]) else {}
+        parts = [value[PART] for value in kwargs.values() if isinstance(value, dict) and PART in value]
+        plans = self._plans.template_variables() if self._lists_plans([utter_action, *parts]) else {}
         filled_slots = {**self._facts, **plans, **tracker.current_slot_values()}
         filled_slots[LANGUAGE_CONDITION] = dialogue_language(tracker)
-        response = self.generate_from_slots(utter_action, filled_slots, output_channel, **kwargs)
+        variables = self._parts_rendered(filled_slots, output_channel, kwargs)
+        response = self.generate_from_slots(utter_action, filled_slots, output_channel, **variables)
         if response and response.get("text"):
             # Whatever a template variable holds, no reply shows a full mobile number.
             response["text"] = mask_phones_in_text(response["text"])
@@ -72,3 +79,15 @@ class BilingualNLG(TemplatedNaturalLanguageGenerator):
             for name in names
             for variation in self.responses.get(name) or []
         )
+
+    def _parts_rendered(
+        self, filled_slots: Dict[Text, Any], output_channel: Text, variables: Dict[Text, Any]
+    ) -> Dict[Text, Any]:
+        """The variables, each part of the reply replaced by its rendered text."""
+        rendered = dict(variables)
+        for name, value in variables.items():
+            if isinstance(value, dict) and PART in value:
+                part_variables = {key: item for key, item in value.items() if key != PART}
+                part = self.generate_from_slots(value[PART], filled_slots, output_channel, **part_variables)
+                rendered[name] = (part or {}).get("text") or ""
+        return rendered

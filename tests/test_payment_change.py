@@ -146,6 +146,49 @@ def test_ask_for_confirmation_summarises_old_and_new(store, domain):
     )
 
 
+def test_the_summary_shows_both_plans_and_the_difference(store, domain):
+    """Issue 20's worked example: the interest-free Xiaomi 14 order moved to credit card over 6."""
+    slots = {**VERIFIED, "new_payment_method": "credit_card", "new_installments": 6}
+    result = run(ActionAskChangeConfirmed(), tracker(slots), domain)
+    message = result.messages[0]
+    assert message["old_terms"]["response"] == "utter_part_interest_free"
+    assert (message["new_terms"]["fee"], message["difference"]["difference"]) == ("¥155.96", "¥155.96")
+    (zh,) = rendered(result, "zh")
+    assert "现在：花呗分12期，免息，每期 ¥333.25，共 ¥3,999.00，没有手续费\n" in zh
+    assert "改后：信用卡分6期，首期 ¥692.51，之后每期 ¥692.49，手续费 ¥155.96，含手续费共 ¥4,154.96\n" in zh
+    assert "新方案比原来总共多付 ¥155.96。" in zh
+    (en,) = rendered(result, "en")
+    assert "Now: Huabei, 12 monthly installments: interest-free, ¥333.25 a month, ¥3,999.00 in total, no fee\n" in en
+    assert "After the change: credit card, 6 monthly installments: ¥692.51 the first month, then ¥692.49" in en
+    assert "The new plan costs ¥155.96 more in total." in en
+
+
+def test_the_summary_of_paying_in_full_shows_no_fee_and_what_it_saves(store, domain):
+    slots = {"order_id": "5201121000000006", "phone_tail": "9012", "verified_order_id": "5201121000000006"}
+    result = run(
+        ActionAskChangeConfirmed(), tracker({**slots, "new_payment_method": "alipay", "new_installments": 1}), domain
+    )
+    (zh,) = rendered(result, "zh")
+    assert "现在：信用卡分24期，首期 ¥429.01，之后每期 ¥428.95，手续费 ¥1,295.86，含手续费共 ¥10,294.86" in zh
+    assert "改后：支付宝一次付清，共 ¥8,999.00，没有手续费" in zh and "新方案比原来总共少付 ¥1,295.86。" in zh
+
+
+def test_the_summary_of_plans_costing_the_same(store, domain):
+    slots = {**VERIFIED, "new_payment_method": "huabei", "new_installments": 6}  # interest-free too
+    (en,) = rendered(run(ActionAskChangeConfirmed(), tracker(slots), domain), "en")
+    assert "Both plans cost the same in total." in en
+
+
+def test_the_summary_without_a_rate_for_the_old_plan(store, domain):
+    """The order's own plan was withdrawn since it was placed: checkout shows its figures."""
+    plans = [plan for plan in store.plans.plans() if (plan.method, plan.periods) != ("huabei", 12)]
+    store.plans.replace_all(plans, [])
+    slots = {**VERIFIED, "new_payment_method": "credit_card", "new_installments": 6}
+    (zh,) = rendered(run(ActionAskChangeConfirmed(), tracker(slots), domain), "zh")
+    assert "现在：花呗分12期，金额以结算页显示为准\n" in zh and "\n金额以结算页显示为准。\n" in zh
+    assert "改后：信用卡分6期，首期 ¥692.51" in zh
+
+
 def test_no_confirmation_without_a_verified_order(store, domain):
     slots = {"order_id": UNPAID, "phone_tail": "1234", "new_payment_method": "alipay", "new_installments": 1}
     assert run(ActionAskChangeConfirmed(), tracker(slots), domain).responses == ["utter_order_not_verified"]

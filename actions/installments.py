@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Dict, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from actions.services import order_store
-from mall.catalog import PAID_IN_FULL, PaymentMethod, money, parse_plan, periods_text, plan_labels
+from mall.catalog import PAID_IN_FULL, PAYMENT_METHODS, PaymentMethod, money, parse_plan, periods_text, plan_labels
 from mall.orders import Order
 from mall.plans import UnknownPlan
 from mall.quotes import PlanChange, Quote, compare, to_price
@@ -26,6 +26,12 @@ MAX_PLAUSIBLE_PLAN = 60
 def offered_periods(method: Optional[str] = None) -> Tuple[int, ...]:
     """The periods of `method`'s plans, fewest first; of any method's when None."""
     return tuple(sorted({plan.periods for plan in order_store().plans.plans(method)}))
+
+
+def installment_methods() -> List[PaymentMethod]:
+    """The methods the mall has plans for, in the catalog's order."""
+    codes = {plan.method for plan in order_store().plans.plans()}
+    return [method for code, method in PAYMENT_METHODS.items() if code in codes]
 
 
 def offered_variables(periods: Sequence[int]) -> Dict[str, str]:

@@ -130,6 +130,17 @@ def test_the_installment_options_list_the_stores_plans(store):
     )
 
 
+def test_a_part_of_a_reply_is_rendered_in_the_replys_language(store):
+    terms = {"response": "utter_part_in_full", "total": "¥3,999.00"}
+    variables = {"price": "¥3,999.00", "terms": terms}
+    assert render("utter_quote_in_full", "一次付清多少", **variables).startswith(
+        "¥3,999.00 一次付清：共 ¥3,999.00，没有手续费。"
+    )
+    assert render("utter_quote_in_full", "in full?", **variables).startswith(
+        "¥3,999.00 paid in full: ¥3,999.00, no fee."
+    )
+
+
 def test_only_a_reply_that_lists_the_plans_reads_them(store):
     """The apology for a database that is down must not need the database."""
     domain = assistant_domain()

@@ -258,6 +258,7 @@ def running_assistant(
     console, Rasa's HTTP API is on and needs its key."""
     workdir.mkdir(parents=True, exist_ok=True)
     orders_db = orders_db or workdir / "orders.db"
+    prepare_store(orders_db)  # as make serve does (the accounts it may create are not needed here)
     actions_port, rasa_port, web_port = free_port(), free_port(), free_port()
     origin = f"http://127.0.0.1:{web_port}"
     rasa_args = ["--cors", origin] if with_web else []

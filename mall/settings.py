@@ -94,6 +94,10 @@ AGENT_HEARTBEAT_SECONDS = 10
 AGENT_PRESENCE_SECONDS = 30
 RETURNING_CUSTOMER_DAYS = 7
 RECENT_FIRST_RESPONSES = 20
+# The Rasa server reads the plans its replies list ({plans_zh}, ...) from the order store
+# at most this often (mall.offered_plans): an FAQ turn costs no database read, and plans
+# the mall loads (`python -m mall.plans load`) show in those replies within this time.
+PLANS_CACHE_SECONDS = 30.0
 
 DEFAULT_ORDERS_DB = VAR / "orders.db"
 DEFAULT_CONVERSATIONS_DB = VAR / "conversations.db"

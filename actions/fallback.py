@@ -2,7 +2,7 @@
 
 When the classifier had a guess or two, the customer gets them as buttons ("Did you mean
 …?"), and a click goes on exactly as if they had said it (the message's order number,
-phone tail, method and periods travel in the button). With no usable guess, the main
+phone tail, price, method and periods travel in the button). With no usable guess, the main
 topics. A second miss in a row (or "none of these") offers a human. Every miss is kept for
 `make review`.
 """
@@ -27,6 +27,7 @@ TOPIC_LABELS: Dict[str, Tuple[str, str]] = {
     "ask_installment_howto": ("怎么分期付款", "How to pay in installments"),
     "ask_installment_options": ("有哪些分期方式", "Installment options"),
     "ask_installment_fees": ("分期手续费", "Installment fees"),
+    "ask_installment_quote": ("算算每期多少钱", "Work out the monthly amount"),
     "ask_installment_review": ("付款后的审核", "The review after paying"),
     "ask_repayment": ("怎么还款", "Repaying"),
     "change_payment_method": ("更换支付方式", "Change payment method"),
@@ -38,7 +39,7 @@ NONE_OF_THESE = ("都不是", "Something else")
 NONE_OF_THESE_PAYLOAD = "/deny"
 MIN_GUESS_CONFIDENCE = 0.2
 MAX_GUESSES = 2
-CARRIED_ENTITIES = ("order_id", "phone_tail", "payment_method", "installments")
+CARRIED_ENTITIES = ("order_id", "phone_tail", "price", "payment_method", "installments")
 REPAIR_RESPONSES = {"utter_did_you_mean", "utter_not_understood"}
 
 

@@ -17,18 +17,11 @@ from rasa_sdk.types import DomainDict
 from actions import latest_message
 from actions.buttons import payment_method_buttons, plan_buttons
 from actions.failures import GuardedFormValidation, apologise_on_failure
+from actions.installments import change_comparison, choose_periods, offered_periods, offered_variables, plan_names
 from actions.order_lookup import describe_order
 from actions.services import order_store, tracker_language
 from actions.verification import signed_in_customer, verified_order
-from mall.catalog import (
-    PAID_IN_FULL,
-    PAYMENT_METHODS,
-    VALID_PLANS,
-    PaymentMethod,
-    parse_plan,
-    payment_method,
-    plan_labels,
-)
+from mall.catalog import PAID_IN_FULL, PAYMENT_METHODS, PaymentMethod, parse_plan, payment_method
 from mall.orders import Order, ReorderOutcome
 from mall.outcomes import after_failed_reorder
 
@@ -97,11 +90,10 @@ _CORRECTION = re.compile(
     r"|change (it )?to",
     re.IGNORECASE,
 )
-# A question about the value ("用花呗分期有手续费吗") is a question, not a choice.
-_QUESTION = re.compile(r"[吗呢么？?]|\b(how|what|why|can|could|is|are|do|does)\b", re.IGNORECASE)
+# A question about the value ("用花呗分期有手续费吗", "换成信用卡6期每期多少") is a question,
+# not a choice.
+_QUESTION = re.compile(r"[吗呢么？?]|多少|\b(how|what|why|can|could|is|are|do|does)\b", re.IGNORECASE)
 CONFIDENT_GOODBYE = 0.90
-# A number of months someone might ask for ("36期"); larger numbers are not periods at all.
-MAX_PLAUSIBLE_PLAN = 60
 
 
 def offered_value(tracker: Tracker, entity: str) -> Tuple[bool, Any]:
@@ -143,13 +135,7 @@ def forget_change_request() -> List[Dict[str, Any]]:
 
 
 def describe_choice(method: PaymentMethod, installments: int) -> Dict[str, str]:
-    plan = plan_labels(installments)
-    return {
-        "new_method_zh": method.zh,
-        "new_method_en": method.en,
-        "new_plan_zh": plan["zh"],
-        "new_plan_en": plan["en"],
-    }
+    return plan_names(method, installments, prefix="new_")
 
 
 def _is_unchanged(order: Optional[Order], method: Optional[PaymentMethod], plan: Any) -> bool:
@@ -197,7 +183,7 @@ class ValidatePaymentChangeForm(GuardedFormValidation):
             slots["new_installments"] = PAID_IN_FULL
         elif "new_installments" not in tracker.slots_to_validate():
             earlier_plan = parse_plan(tracker.get_slot("new_installments"))
-            keep = earlier_plan and earlier_plan > PAID_IN_FULL
+            keep = earlier_plan in offered_periods(choice.code)  # a plan the new method has too
             if not keep or _is_unchanged(order, choice, earlier_plan):
                 slots["new_installments"] = None
         return slots
@@ -208,21 +194,23 @@ class ValidatePaymentChangeForm(GuardedFormValidation):
         named = candidate_values(value, tracker, "installments")
         if not named:  # only ruled out ("不要6期"): ask again
             return {"new_installments": None}
-        # "小米14改成分12期" may also tag the 14: take the first valid number of periods.
-        plans = [parse_plan(item) for item in named]
-        plan = next((p for p in plans if p in VALID_PLANS), plans[0] if plans else None)
         method = payment_method(tracker.get_slot("new_payment_method"))
+        offered = offered_periods(method.code if method else None)  # the order store's plans
+        choice = choose_periods(named, offered)
+        plan = choice.periods
         if method and not method.allows_installments:
             if plan != PAID_IN_FULL:
                 dispatcher.utter_message(
                     response="utter_installments_not_for_method", **describe_choice(method, PAID_IN_FULL)
                 )
             return {"new_installments": PAID_IN_FULL}
-        if plan is None or plan not in VALID_PLANS:
-            if plan and PAID_IN_FULL < plan <= MAX_PLAUSIBLE_PLAN:
-                dispatcher.utter_message(response="utter_installments_not_offered", periods=plan)
+        if plan is None:
+            if choice.not_offered:
+                dispatcher.utter_message(
+                    response="utter_installments_not_offered", periods=choice.not_offered, **offered_variables(offered)
+                )
             else:
-                dispatcher.utter_message(response="utter_installments_invalid")
+                dispatcher.utter_message(response="utter_installments_invalid", **offered_variables(offered))
             return {"new_installments": None}
         if method and _is_unchanged(verified_order(tracker), method, plan):
             dispatcher.utter_message(response="utter_plan_unchanged", **describe_choice(method, plan))
@@ -261,18 +249,24 @@ class ActionAskNewPaymentMethod(Action):
 
 
 class ActionAskNewInstallments(Action):
-    """The form's question for the number of periods, with a button per plan (mall.catalog)."""
+    """The form's question for the number of periods, with a button per plan the chosen
+    method has in the order store, and paying in full."""
 
     def name(self) -> str:
         return "action_ask_new_installments"
 
+    @apologise_on_failure
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
-        dispatcher.utter_message(response="utter_ask_new_installments", buttons=plan_buttons(tracker_language(tracker)))
+        periods = offered_periods(tracker.get_slot("new_payment_method"))
+        dispatcher.utter_message(
+            response="utter_ask_new_installments", buttons=plan_buttons(periods, tracker_language(tracker))
+        )
         return []
 
 
 class ActionAskChangeConfirmed(Action):
-    """Summarises the change (old order, new method and plan) and asks for a yes."""
+    """Summarises the change (old order, new method and plan, and what each plan costs side
+    by side) and asks for a yes."""
 
     def name(self) -> str:
         return "action_ask_change_confirmed"
@@ -286,7 +280,10 @@ class ActionAskChangeConfirmed(Action):
             dispatcher.utter_message(response="utter_order_not_verified")
             return []
         dispatcher.utter_message(
-            response="utter_ask_change_confirmed", **describe_order(order), **describe_choice(method, plan)
+            response="utter_ask_change_confirmed",
+            **describe_order(order),
+            **describe_choice(method, plan),
+            **change_comparison(order, method.code, plan),
         )
         return []
 
@@ -332,6 +329,14 @@ class ActionCancelAndReorder(Action):
                 SlotSet("verified_order_id", new_order.order_id),
                 SlotSet("order_status", new_order.status),
             ]
+        if result.outcome is ReorderOutcome.PLAN_NOT_OFFERED:
+            # The mall withdrew the plan since it was chosen: nothing changed, choose again.
+            dispatcher.utter_message(
+                response="utter_plan_withdrawn",
+                **describe_choice(method, plan),
+                **offered_variables(offered_periods(method.code)),
+            )
+            return forget_change_request()
         if result.outcome is ReorderOutcome.NOT_UNPAID and order:
             # Paid (or cancelled elsewhere) since the lookup: nothing is cancelled.
             dispatcher.utter_message(response="utter_order_no_longer_unpaid", **describe_order(order))

@@ -64,7 +64,7 @@ def measure(model: Path, messages: int) -> Dict[str, Any]:
         # Not under a private temporary folder: PostgreSQL runs as the postgres user.
         workdir = Path(tempfile.mkdtemp(prefix=f"bench-cluster-{instances}-"))
         workdir.chmod(0o755)
-        config = ClusterConfig.on_free_ports(workdir, instances, "bench-token", "bench-secret", model)
+        config = ClusterConfig.on_free_ports(workdir, instances, "bench-token", model)
         try:
             with running_cluster(config) as cluster:
                 load.fresh_conversations(cluster.url, ASSISTANT.faq_texts, 20)  # warm every instance up

@@ -19,14 +19,14 @@ import subprocess
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from launcher import stack
 from launcher.processes import port_in_use, start, stop, wait_until_up
 from launcher.supervisor import Service, Supervisor
 from launcher.training import train_if_needed
-from mall import demo, settings
-from mall.store import OrderStore
+from mall import settings
+from mall.agents import Agent
 
 
 def _require_free(ports: List[int]) -> None:
@@ -39,19 +39,10 @@ def _env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     return stack.server_env(settings.orders_db(), settings.conversations_db(), extra)
 
 
-def _prepare_orders() -> None:
-    """A new orders database gets the demo orders before anything reads it (the page lists them)."""
-    store = OrderStore(settings.orders_database())
-    try:
-        demo.init(store)
-    finally:
-        store.close()
-
-
 def shell() -> int:
     actions_port = settings.actions_port()
     _require_free([settings.PORTS.rasa, actions_port])
-    _prepare_orders()
+    stack.prepare_store(settings.orders_database())
     log = settings.LOGS / "actions.log"
     actions = start(stack.actions_command(actions_port), log, _env())
     try:
@@ -85,7 +76,6 @@ class ServeConfig:
     rasa_port: int
     web_port: int
     rasa_token: str
-    agent_secret: str
     orders_db: Path
     conversations_db: Path
     endpoints: Path = settings.ENDPOINTS  # names the action server's port
@@ -96,14 +86,10 @@ class ServeConfig:
 
 def serve_services(config: ServeConfig) -> List[Service]:
     """The three servers of `make serve`: action server, Rasa server, page and console.
-    MALL_SECRET goes to the page and the Rasa server only, the console's secrets to the
-    page only."""
+    MALL_SECRET goes to the page and the Rasa server only, the key of Rasa's HTTP API to the
+    page (the console) and Rasa only."""
     env = stack.server_env(config.orders_db, config.conversations_db, config.extra_env)
-    secrets_env = {
-        settings.RASA_TOKEN_ENV: config.rasa_token,
-        settings.AGENT_SECRET_ENV: config.agent_secret,
-        settings.MALL_SECRET_ENV: config.mall_secret,
-    }
+    secrets_env = {settings.RASA_TOKEN_ENV: config.rasa_token, settings.MALL_SECRET_ENV: config.mall_secret}
     origins = settings.default_page_origins(config.web_port)
     rasa_env, rasa_args = stack.rasa_server_settings(env, origins, config.mall_secret, config.rasa_token)
     return [
@@ -130,15 +116,12 @@ def serve_services(config: ServeConfig) -> List[Service]:
 def serve() -> int:
     actions_port, rasa_port, web_port = settings.actions_port(), settings.PORTS.rasa, settings.PORTS.web
     _require_free([rasa_port, actions_port, web_port])
-    _prepare_orders()
-    secret = settings.agent_secret()
-    generated_secret = secret is None
+    accounts = stack.prepare_store(settings.orders_database())
     config = ServeConfig(
         actions_port=actions_port,
         rasa_port=rasa_port,
         web_port=web_port,
         rasa_token=settings.rasa_token() or secrets.token_urlsafe(32),
-        agent_secret=secret or secrets.token_urlsafe(9),
         orders_db=settings.orders_db(),
         conversations_db=settings.conversations_db(),
     )
@@ -149,11 +132,7 @@ def serve() -> int:
     def ready() -> None:
         print(f"Ready: open http://localhost:{web_port} (Ctrl-C stops everything).")
         print(f"Agent console: http://localhost:{web_port}/agent")
-        if generated_secret:
-            print(
-                f"  sign-in secret for this run: {config.agent_secret} "
-                f"(set {settings.AGENT_SECRET_ENV} to choose your own)"
-            )
+        print("\n".join(stack.first_accounts_lines(accounts)))
 
     print("Starting the servers (the model takes a few seconds to load). Logs: var/log/")
     Supervisor(serve_services(config)).run(ready)
@@ -164,21 +143,17 @@ def serve_cluster(instances: int) -> int:
     from launcher.cluster import ClusterConfig
     from launcher.cluster import serve_cluster as run
 
-    secret = settings.agent_secret()
-    config = ClusterConfig.default(
-        instances, settings.rasa_token() or secrets.token_urlsafe(32), secret or secrets.token_urlsafe(9)
-    )
+    config = ClusterConfig.default(instances, settings.rasa_token() or secrets.token_urlsafe(32))
     mall_secret = settings.mall_secret()
     if mall_secret:
         config = replace(config, mall_secret=mall_secret)
     ports = [*config.rasa_ports, config.actions_port, config.lb_port, config.web_port, config.api_port]
     _require_free([*ports, config.postgres_port, config.redis_port])
 
-    def ready() -> None:
+    def ready(accounts: List[Tuple[Agent, str]]) -> None:
         print(f"Ready: {instances} Rasa instances behind http://localhost:{config.lb_port} (Ctrl-C stops everything).")
         print(f"Agent console: http://localhost:{config.lb_port}/agent")
-        if secret is None:
-            print(f"  sign-in secret for this run: {config.agent_secret} (set {settings.AGENT_SECRET_ENV} to choose)")
+        print("\n".join(stack.first_accounts_lines(accounts)))
 
     print("Starting PostgreSQL, Redis and the servers. Logs: var/log/, pid files: var/run/")
     run(config, ready)

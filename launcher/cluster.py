@@ -18,14 +18,15 @@ import threading
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List
+from typing import Callable, Dict, Iterator, List, Tuple
 
 from launcher import stack
 from launcher.backing import Postgres, Redis, running_postgres, running_redis
 from launcher.processes import free_port, remove_pid, write_pid
+from launcher.stack import prepare_store
 from launcher.supervisor import Service, Supervisor
-from mall import demo, settings
-from mall.store import OrderStore
+from mall import settings
+from mall.agents import Agent
 
 ACTION_WORKERS = 2
 NGINX = "/usr/sbin/nginx"
@@ -45,7 +46,6 @@ class ClusterConfig:
     postgres_port: int
     redis_port: int
     rasa_token: str
-    agent_secret: str
     state: Path  # PostgreSQL's data, nginx's files
     logs: Path
     run_dir: Path  # pid files
@@ -54,7 +54,7 @@ class ClusterConfig:
     extra_env: Dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def default(cls, instances: int, rasa_token: str, agent_secret: str) -> ClusterConfig:
+    def default(cls, instances: int, rasa_token: str) -> ClusterConfig:
         """The fixed ports of SPEC section 7, the state under var/."""
         return cls(
             instances=instances,
@@ -66,7 +66,6 @@ class ClusterConfig:
             postgres_port=settings.PORTS.cluster_postgres,
             redis_port=settings.PORTS.cluster_redis,
             rasa_token=rasa_token,
-            agent_secret=agent_secret,
             state=settings.VAR / "cluster",
             logs=settings.LOGS,
             run_dir=settings.RUN,
@@ -74,7 +73,7 @@ class ClusterConfig:
 
     @classmethod
     def on_free_ports(
-        cls, workdir: Path, instances: int, rasa_token: str, agent_secret: str, model: Path = settings.MODEL
+        cls, workdir: Path, instances: int, rasa_token: str, model: Path = settings.MODEL
     ) -> ClusterConfig:
         return cls(
             instances=instances,
@@ -86,7 +85,6 @@ class ClusterConfig:
             postgres_port=free_port(),
             redis_port=free_port(),
             rasa_token=rasa_token,
-            agent_secret=agent_secret,
             state=workdir / "state",
             logs=workdir / "log",
             run_dir=workdir / "run",
@@ -130,7 +128,8 @@ def _upstreams(config: ClusterConfig) -> str:
 
 
 def _public_server(config: ClusterConfig) -> str:
-    """The page, the console, the REST webhook and socket.io, on the one public port."""
+    """The page and /agent, the console's live channel, the REST webhook and socket.io, on the
+    one public port."""
     return f"""
   server {{
     listen 127.0.0.1:{config.lb_port};
@@ -140,6 +139,15 @@ def _public_server(config: ClusterConfig) -> str:
       if ($cookie_{STICKY_COOKIE} = "") {{
         add_header Set-Cookie "{STICKY_COOKIE}=$request_id; Path=/; HttpOnly; SameSite=Lax";
       }}
+    }}
+    # The agent console's live channel (server-sent events): passed on as it comes, and
+    # held open (the web app sends a keep-alive line every 15 s).
+    location = /agent/api/live {{
+      proxy_pass http://127.0.0.1:{config.web_port};{_PROXY}
+      proxy_set_header Connection "";
+      proxy_buffering off;
+      proxy_cache off;
+      proxy_read_timeout 3600s;
     }}
     location /webhooks/ {{
       proxy_pass http://rasa;{_PROXY}
@@ -239,7 +247,6 @@ def cluster_services(config: ClusterConfig, database_url: str, redis_url: str) -
     web_env = {
         **env,
         settings.RASA_TOKEN_ENV: config.rasa_token,
-        settings.AGENT_SECRET_ENV: config.agent_secret,
         settings.MALL_SECRET_ENV: config.mall_secret,
     }
     # The page tells the widget to find socket.io at the load balancer (its own origin).
@@ -257,11 +264,13 @@ def cluster_services(config: ClusterConfig, database_url: str, redis_url: str) -
 class Backing:
     postgres: Postgres
     redis: Redis
+    first_accounts: List[Tuple[Agent, str]]  # created in a new database: shown once
 
 
 @contextmanager
 def running_backing(config: ClusterConfig) -> Iterator[Backing]:
-    """PostgreSQL and Redis, with their pid files; the demo orders loaded into a new database."""
+    """PostgreSQL and Redis, with their pid files; the demo orders and the first agents'
+    accounts in a new database."""
     with ExitStack() as stack_:
         postgres = stack_.enter_context(running_postgres(config.state / "postgres", config.postgres_port))
         stack_.callback(remove_pid, "postgres", config.run_dir)
@@ -269,12 +278,7 @@ def running_backing(config: ClusterConfig) -> Iterator[Backing]:
         redis = stack_.enter_context(running_redis(config.state / "redis", config.redis_port))
         stack_.callback(remove_pid, "redis", config.run_dir)
         write_pid("redis", redis.process.pid, config.run_dir)
-        store = OrderStore(postgres.url)
-        try:
-            demo.init(store)
-        finally:
-            store.close()
-        yield Backing(postgres, redis)
+        yield Backing(postgres, redis, prepare_store(postgres.url))
 
 
 @dataclass
@@ -312,8 +316,9 @@ def running_cluster(config: ClusterConfig) -> Iterator[Cluster]:
             thread.join()
 
 
-def serve_cluster(config: ClusterConfig, on_ready: Callable[[], None]) -> None:
-    """`make serve-cluster`: until Ctrl-C."""
+def serve_cluster(config: ClusterConfig, on_ready: Callable[[List[Tuple[Agent, str]]], None]) -> None:
+    """`make serve-cluster`: until Ctrl-C. `on_ready` gets the agents' accounts a new
+    database was given, with their passwords."""
     with running_backing(config) as backing:
         services = cluster_services(config, backing.postgres.url, backing.redis.url)
-        Supervisor(services, run_dir=config.run_dir).run(on_ready)
+        Supervisor(services, run_dir=config.run_dir).run(lambda: on_ready(backing.first_accounts))

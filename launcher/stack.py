@@ -20,7 +20,10 @@ import yaml
 
 from launcher.processes import background, free_port, kill, wait_until_up
 from launcher.supervisor import Service
-from mall import settings
+from mall import demo, settings
+from mall.agents import Agent
+from mall.db import Location
+from mall.store import OrderStore
 
 RASA = Path(sys.executable).with_name("rasa")
 PYTHON = sys.executable
@@ -97,13 +100,35 @@ def write_endpoints(workdir: Path, actions_port: int) -> Path:
 
 @dataclass(frozen=True)
 class AgentAccess:
-    """The agent console's sign-in secret and the key of Rasa's HTTP API."""
+    """The key of Rasa's HTTP API, which the agent console calls (agents sign in with their
+    own accounts, mall.agents)."""
 
-    secret: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
     def env(self) -> Dict[str, str]:
-        return {settings.AGENT_SECRET_ENV: self.secret, settings.RASA_TOKEN_ENV: self.rasa_token}
+        return {settings.RASA_TOKEN_ENV: self.rasa_token}
+
+
+def prepare_store(location: Location) -> List[Tuple[Agent, str]]:
+    """A new orders database gets the demo orders before anything reads it (the page lists
+    them), and, with no agents yet, the first agents' accounts: returned with their
+    passwords, to be shown once."""
+    store = OrderStore(location)
+    try:
+        demo.init(store)
+        return store.agents.create_first_accounts()
+    finally:
+        store.close()
+
+
+def first_accounts_lines(accounts: Sequence[Tuple[Agent, str]]) -> List[str]:
+    """What `make serve` prints of the accounts it created (the only time a password shows)."""
+    if not accounts:
+        return []
+    return [
+        "  New agent accounts (passwords shown this once; `python -m mall.agents reset NAME` makes new ones):",
+        *(f"    {agent.name:<8} {agent.role.value:<11} password: {password}" for agent, password in accounts),
+    ]
 
 
 def rasa_api_args(rasa_token: str) -> List[str]:
@@ -237,6 +262,7 @@ def running_assistant(
     console, Rasa's HTTP API is on and needs its key."""
     workdir.mkdir(parents=True, exist_ok=True)
     orders_db = orders_db or workdir / "orders.db"
+    prepare_store(orders_db)  # as make serve does (the accounts it may create are not needed here)
     actions_port, rasa_port, web_port = free_port(), free_port(), free_port()
     origin = f"http://127.0.0.1:{web_port}"
     rasa_args = ["--cors", origin] if with_web else []

@@ -1,8 +1,9 @@
-"""Payment methods, installment plans and order statuses, and how to name them.
+"""Payment methods, order statuses and plans, and how to name them.
 
 Canonical codes are the `payment_method` entity values of the NLU data and the `status`
 values of the orders table. Labels are names, not sentences; every sentence lives in the
-domain's responses.
+domain's responses. Which plans the mall offers is data in the order store (mall.plans);
+this module only names them.
 """
 
 from __future__ import annotations
@@ -11,11 +12,10 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
-from typing import Any, Dict, Optional, Sequence, Union
+from typing import Any, Dict, Mapping, Optional, Sequence, Union
 
+# Paying in full is one period: the one plan every method has, with no fee (mall.quotes).
 PAID_IN_FULL = 1
-INSTALLMENT_PLANS = (3, 6, 12, 24)
-VALID_PLANS = (PAID_IN_FULL,) + INSTALLMENT_PLANS
 
 
 @dataclass(frozen=True)
@@ -125,22 +125,41 @@ _OR = {"zh": "或", "en": " or "}
 
 
 def template_variables() -> Dict[str, str]:
-    """What every reply may say about the plans and methods on offer (`_zh`, `_en`)."""
-    numbers = [str(plan) for plan in INSTALLMENT_PLANS]
+    """What every reply may say about the payment methods (`_zh`, `_en`)."""
     methods = list(PAYMENT_METHODS.values())
     groups = {
         "methods": methods,
         "installment_methods": [method for method in methods if method.allows_installments],
         "full_payment_methods": [method for method in methods if not method.allows_installments],
     }
-    variables = {
-        "plans_zh": "、".join(numbers) + " 期",
-        "plans_en": ", ".join(numbers[:-1]) + f" or {numbers[-1]} months",
-    }
+    variables = {}
     for name, group in groups.items():
         variables[f"{name}_zh"] = _listed([method.zh for method in group], "zh", _OR)
         variables[f"{name}_en"] = _listed([method.en for method in group], "en", _OR)
     return variables
+
+
+def periods_text(periods: Sequence[int], language: str) -> str:
+    """Numbers of periods as a reply lists them: "3、6、12、24 期", "3, 6, 12 or 24 months"."""
+    numbers = [str(count) for count in periods]
+    if language == "zh":
+        return "、".join(numbers) + " 期"
+    return _listed(numbers, "en", _OR) + (" month" if numbers == ["1"] else " months")
+
+
+def plan_variables(periods_by_method: Mapping[str, Sequence[int]]) -> Dict[str, str]:
+    """`plans_zh`, `plans_en`: the plans on offer (`periods_by_method`, from the order store)
+    as the general replies list them; per method when the methods' plans differ."""
+    offered = {code: periods for code, periods in periods_by_method.items() if periods and code in PAYMENT_METHODS}
+    distinct = {tuple(periods) for periods in offered.values()}
+    if len(distinct) <= 1:
+        periods = next(iter(distinct), ())
+        return {f"plans_{language}": periods_text(periods, language) if periods else "" for language in ("zh", "en")}
+    names = {code: PAYMENT_METHODS[code] for code in offered}
+    return {
+        "plans_zh": "，".join(f"{names[code].zh} {periods_text(p, 'zh')}" for code, p in offered.items()),
+        "plans_en": "; ".join(f"{periods_text(p, 'en')} with {names[code].en}" for code, p in offered.items()),
+    }
 
 
 def money(amount: Union[Decimal, float]) -> str:

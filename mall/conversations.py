@@ -251,6 +251,26 @@ class ConversationLog:
         left_at = self.db.scalar(sa.select(presence.left_at).where(presence.sender_id == sender_id))
         return Presence(bool(online), left_at)
 
+    def activity(self, sender_ids: List[str]) -> Dict[str, Tuple[int, bool]]:
+        """For each conversation: how many events it has, and whether a widget of it is
+        connected (what the agent console's live view compares from one moment to the next)."""
+        if not sender_ids:
+            return {}
+        sockets, conversations = sockets_table.c, conversations_table.c
+        with self.db.connection() as connection:
+            counts = connection.execute(
+                sa.select(conversations.sender_id, conversations.event_count).where(
+                    conversations.sender_id.in_(sender_ids)
+                )
+            ).all()
+            online = set(
+                connection.execute(
+                    sa.select(sockets.sender_id).where(sockets.sender_id.in_(sender_ids)).distinct()
+                ).scalars()
+            )
+        found = dict(counts)
+        return {sender: (found.get(sender, 0), sender in online) for sender in sender_ids}
+
     def bot_messages_since(self, sender_id: str, since: float) -> List[Event]:
         """What the assistant and the agents said in a conversation after `since`."""
         return [

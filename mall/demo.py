@@ -6,7 +6,9 @@
 The demo customers are the owners of the demo orders, one per phone number: they are who
 one can sign in as on the demo mall page (webapp). The demo's installment plans and offers
 (issue 20: the mall's example settings, not the platforms' real prices) are the file
-data/plans/demo_plans.csv, in the format the mall loads its own with (mall.plans).
+data/plans/demo_plans.csv, in the format the mall loads its own with (mall.plans). A new
+helpdesk also gets a few canned replies to start from (DEMO_CANNED_REPLIES; supervisors edit
+them in the console).
 
 The database is the one named by DATABASE_URL or ORDERS_DB (mall.settings). Opening a store never loads
 demo data: only this command and the action server's first start do (mall.demo.init).
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 from mall import settings
+from mall.audit import SYSTEM
 from mall.plans import Offer, Plan, read_csv
 from mall.store import OrderStore
 
@@ -65,6 +68,23 @@ SHOWCASE_ORDER_IDS = ("5201121000000001", "5201121000000003", "5201121000000005"
 
 
 DEMO_PLANS_FILE = settings.ROOT / "data" / "plans" / "demo_plans.csv"
+DEMO_CANNED_REPLIES: List[Dict[str, str]] = [
+    {
+        "name": "hello",
+        "text_zh": "您好，我是客服{agent_name}，您的工单 {ticket_id} 由我来处理，请稍等，我先看一下您的情况。",
+        "text_en": "Hi, I'm {agent_name} and I'll take care of ticket {ticket_id}. Give me a moment to look at it.",
+    },
+    {
+        "name": "order",
+        "text_zh": "我查到了您的订单 {order_id}，正在为您处理，请不要关闭聊天窗口。",
+        "text_en": "I've found your order {order_id} and I'm working on it. Please keep this chat open.",
+    },
+    {
+        "name": "bye",
+        "text_zh": "还有其他问题随时找我们，也可以拨打客服热线 {hotline}（每天 {agent_hours}）。祝您购物愉快！",
+        "text_en": "Anything else, we're here, or call {hotline} (daily {agent_hours}). Enjoy your purchase!",
+    },
+]
 
 
 def demo_plans() -> Tuple[List[Plan], List[Offer]]:
@@ -73,18 +93,23 @@ def demo_plans() -> Tuple[List[Plan], List[Offer]]:
 
 def init(store: OrderStore) -> bool:
     """Load the demo orders into an empty database (and the customers, and the demo's
-    installment plans, into a database that has none yet, one made before there were
-    any); True if it had no orders."""
+    installment plans, into a database that has none yet, one made before there were any),
+    and the first canned replies into a new one; True if it had no orders."""
     store.plans.seed_if_empty(*demo_plans())
-    return store.seed_if_empty(DEMO_ORDERS, DEMO_CUSTOMERS)
+    seeded = store.seed_if_empty(DEMO_ORDERS, DEMO_CUSTOMERS)
+    if seeded:
+        store.canned.seed_if_empty(DEMO_CANNED_REPLIES, SYSTEM)
+    return seeded
 
 
 def reset(store: OrderStore) -> None:
-    """Orders, customers and plans as the demo starts, in one transaction."""
+    """Orders, customers and plans as the demo starts, in one transaction, and the first
+    canned replies if the helpdesk has none (agents and their canned replies are kept)."""
     plans, offers = demo_plans()
     with store.db.transaction("orders", "installment_plans"):
         store.replace_all(DEMO_ORDERS, DEMO_CUSTOMERS)
         store.plans.replace_all(plans, offers)
+        store.canned.seed_if_empty(DEMO_CANNED_REPLIES, SYSTEM)
 
 
 def main(argv: List[str], path: Optional[Union[str, Path]] = None) -> int:

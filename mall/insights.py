@@ -32,8 +32,8 @@ AGENT_DEFINITIONS: Dict[str, str] = {
         "that got one (whole seconds)."
     ),
     "handling": (
-        "Median time from an agent's first reply to the ticket's closing, over the tickets opened in the range "
-        "that an agent closed (whole seconds)."
+        "Median time from a ticket's latest assignment to an agent to its closing by an agent, over the tickets "
+        "opened in the range that an agent closed (whole seconds)."
     ),
 }
 
@@ -41,7 +41,7 @@ AGENT_DEFINITIONS: Dict[str, str] = {
 @dataclass(frozen=True)
 class TicketTimes:
     first_response: Optional[float]  # seconds from opening to the first agent reply
-    handling: Optional[float]  # seconds from the first agent reply to closing
+    handling: Optional[float]  # seconds from the latest assignment to an agent to closing
 
 
 def _seconds_between(start: Optional[str], end: Optional[str]) -> Optional[float]:
@@ -51,12 +51,13 @@ def _seconds_between(start: Optional[str], end: Optional[str]) -> Optional[float
 
 
 def ticket_times(ticket: Ticket) -> TicketTimes:
-    """The one reader of a ticket's timestamps for the figures: when the helpdesk records more
-    (a first-response time of its own), only this changes."""
-    closed = ticket.status is TicketStatus.CLOSED
+    """The one reader of a ticket's timestamps for the figures, as the helpdesk defines them
+    (mall.migrations.helpdesk): first response = agent_joined_at - created_at, handling =
+    closed_at - assigned_at. When the helpdesk records them otherwise, only this changes."""
+    closed_by_agent = ticket.status is TicketStatus.CLOSED and ticket.assigned_at is not None
     return TicketTimes(
         first_response=_seconds_between(ticket.created_at, ticket.agent_joined_at),
-        handling=_seconds_between(ticket.agent_joined_at, ticket.closed_at) if closed else None,
+        handling=_seconds_between(ticket.assigned_at, ticket.closed_at) if closed_by_agent else None,
     )
 
 

@@ -1,25 +1,18 @@
 """The orders database's schema: the tables as the store reads and writes them, and the
-ordered list of migrations that build them, the same on SQLite and PostgreSQL.
+ordered list of migrations that build them, the same on SQLite and PostgreSQL (what a
+migration may do, and the ledger of those applied: mall.migrator).
 
-Opening a store applies what is pending, in one transaction that holds the "migrations" lock,
-so two processes starting together cannot both migrate. Add a change as a new function at
-the end (and its columns to the tables below); never edit one that has shipped.
-
-The history is the one sqlite-utils kept before the store moved to SQLAlchemy: the same
-migration names in the same ledger table (`_sqlite_migrations`, set "mall.orders"), so an
-existing SQLite database opens with nothing pending and keeps its data.
+Opening a store applies what is pending. Add a change as a new function at the end (and its
+columns to the tables below); never edit one that has shipped.
 """
 
 from __future__ import annotations
 
-import datetime
-from dataclasses import dataclass
-from typing import Any, Callable, Collection, Dict, Iterable, List, Mapping, Optional, Set, Tuple, Type, Union
+from typing import Dict, Iterable, Tuple
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
-from mall.db import Database
+from mall.migrator import ColumnType, Migrations, Schema
 
 # -- the tables as the code uses them (what the migrations below add up to) ------------------
 
@@ -55,7 +48,19 @@ handoff_tickets = sa.Table(
     sa.Column("closed_at", sa.Text),
     sa.Column("claimed_order_id", sa.Text),
     sa.Column("live", sa.Integer),
-    sa.Column("agent_joined_at", sa.Text),
+    sa.Column("agent_joined_at", sa.Text),  # the first response: when an agent first replied
+    # The helpdesk (migration `helpdesk`): who has it, who ended it, who the customer is,
+    # the ticket before it, and what the customer has been told of the wait.
+    sa.Column("assigned_to", sa.Text),  # agents.name; NULL: in the queue
+    sa.Column("assigned_at", sa.Text),  # the latest assignment (claim, transfer, automatic)
+    sa.Column("closed_by", sa.Text),  # agents.name of the agent who closed it; NULL otherwise
+    sa.Column("close_reason", sa.Text),  # mall.tickets.CloseReason
+    sa.Column("customer_id", sa.Text),  # the signed-in customer, or the account owning the proved order
+    sa.Column("previous_ticket_id", sa.Text),  # the same customer's ticket within RETURNING_CUSTOMER_DAYS
+    sa.Column("last_customer_message_at", sa.Text),  # while waiting or talking with an agent
+    sa.Column("last_agent_message_at", sa.Text),
+    sa.Column("told_position", sa.Integer),  # the place in the queue the customer was last told
+    sa.Column("told_agent", sa.Text),  # the agent the customer was last told has joined
 )
 verification_failures = sa.Table(
     "verification_failures",
@@ -95,6 +100,48 @@ customers = sa.Table(
     sa.Column("name_zh", sa.Text),
     sa.Column("name_en", sa.Text),
 )
+agents = sa.Table(
+    "agents",
+    METADATA,
+    sa.Column("name", sa.Text, primary_key=True),  # what an agent signs in with
+    sa.Column("display_name", sa.Text, nullable=False),  # what customers (zh) and colleagues see
+    sa.Column("display_name_en", sa.Text),  # what English-speaking customers see; NULL: display_name
+    sa.Column("role", sa.Text, nullable=False),  # mall.agents.AgentRole
+    sa.Column("password_hash", sa.Text, nullable=False),  # argon2id
+    sa.Column("disabled", sa.Integer, nullable=False),
+    sa.Column("session_version", sa.Integer, nullable=False),  # bumped to end every session at once
+    sa.Column("last_seen_at", sa.Text),  # a console tab of theirs was open then (presence)
+    sa.Column("created_at", sa.Text, nullable=False),
+)
+canned_replies = sa.Table(
+    "canned_replies",
+    METADATA,
+    sa.Column("name", sa.Text, primary_key=True),  # typed after "/" in the reply box
+    sa.Column("text_zh", sa.Text, nullable=False),
+    sa.Column("text_en", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.Text, nullable=False),
+    sa.Column("updated_by", sa.Text, nullable=False),
+)
+ticket_notes = sa.Table(
+    "ticket_notes",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("ticket_id", sa.Text, nullable=False),
+    sa.Column("author", sa.Text, nullable=False),  # agents.name
+    sa.Column("text", sa.Text, nullable=False),  # phones masked; never sent to the customer
+    sa.Column("created_at", sa.Text, nullable=False),
+)
+helpdesk_audit = sa.Table(
+    "helpdesk_audit",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", sa.Text, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),  # agents.name, or mall.audit's SYSTEM / CUSTOMER / COMMAND_LINE
+    sa.Column("action", sa.Text, nullable=False),  # mall.audit.AuditAction
+    sa.Column("ticket_id", sa.Text),
+    sa.Column("subject", sa.Text),  # the agent or canned reply acted on
+    sa.Column("detail", sa.Text),  # phones masked
+)
 # The mall's installment plans (mall.plans): a fee rate per method and number of periods,
 # and interest-free offers per item. Rates are exact decimal text ("0.075"): SQLite has no
 # exact decimal type, and a binary float is not the rate the mall wrote.
@@ -114,127 +161,17 @@ installment_offers = sa.Table(
     sa.Column("method", sa.Text, nullable=False),
     sa.Column("periods", sa.Integer, nullable=False),
 )
-# The order data (OrderStore.replace_all empties these); the plans are the mall's
-# configuration, replaced only as a whole by mall.plans.
-TABLES = ("orders", "handoff_tickets", "verification_failures", "order_audit", "nlu_misses", "customers")
-
-# -- building them ------------------------------------------------------------------------
-
-ColumnType = Union[Type[str], Type[int], Type[float]]
-_TYPES: Dict[Any, Any] = {str: sa.Text, int: sa.Integer, float: sa.Float}  # as sqlite-utils mapped them
-
-
-class Schema:
-    """What a migration may do, in words both databases understand (sqlite-utils' names)."""
-
-    def __init__(self, connection: Connection) -> None:
-        self.connection = connection
-        self._quote = connection.dialect.identifier_preparer.quote
-
-    def has_table(self, name: str) -> bool:
-        return sa.inspect(self.connection).has_table(name)
-
-    def columns(self, name: str) -> Set[str]:
-        return {column["name"] for column in sa.inspect(self.connection).get_columns(name)}
-
-    def create_table(
-        self, name: str, columns: Mapping[str, ColumnType], pk: str, not_null: Collection[str] = ()
-    ) -> None:
-        sa.Table(
-            name,
-            sa.MetaData(),
-            *(
-                sa.Column(column, _TYPES[kind], primary_key=column == pk, nullable=column not in not_null)
-                for column, kind in columns.items()
-            ),
-        ).create(self.connection)
-
-    def add_column(self, table: str, column: str, kind: ColumnType) -> None:
-        definition = sa.schema.CreateColumn(sa.Column(column, _TYPES[kind])).compile(dialect=self.connection.dialect)
-        self.connection.execute(sa.text(f"ALTER TABLE {self._quote(table)} ADD COLUMN {definition}"))
-
-    def create_index(self, table: str, columns: List[str], unique: bool = False) -> None:
-        """Named as sqlite-utils named them, so an index it made is not made twice."""
-        name = "_".join(["idx", table, *columns])
-        listed = ", ".join(self._quote(column) for column in columns)
-        self.connection.execute(
-            sa.text(
-                f"CREATE {'UNIQUE ' if unique else ''}INDEX IF NOT EXISTS {self._quote(name)} "
-                f"ON {self._quote(table)} ({listed})"
-            )
-        )
-
-
-@dataclass(frozen=True)
-class Migration:
-    name: str
-    apply: Callable[[Schema], None]
-
-
-LEDGER = sa.Table(
-    "_sqlite_migrations",  # the name sqlite-utils gave it: existing databases have their history there
-    sa.MetaData(),
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("migration_set", sa.Text),
-    sa.Column("name", sa.Text),
-    sa.Column("applied_at", sa.Text),
+# What mall.demo's reset empties (agents, canned replies and the audit trail are kept; the
+# plans are the mall's configuration, replaced only as a whole by mall.plans).
+TABLES = (
+    "orders",
+    "ticket_notes",
+    "handoff_tickets",
+    "verification_failures",
+    "order_audit",
+    "nlu_misses",
+    "customers",
 )
-
-
-class Migrations:
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self._migrations: List[Migration] = []
-
-    def __call__(self, name: Optional[str] = None) -> Callable[[Callable[[Schema], None]], Callable[[Schema], None]]:
-        def register(function: Callable[[Schema], None]) -> Callable[[Schema], None]:
-            self._migrations.append(Migration(name or function.__name__, function))
-            return function
-
-        return register
-
-    @property
-    def names(self) -> List[str]:
-        return [migration.name for migration in self._migrations]
-
-    def applied(self, database: Database) -> List[str]:
-        """Names of the applied migrations, in the order they were applied."""
-        with database.connection() as connection:
-            return self._applied(connection)
-
-    def _applied(self, connection: Connection) -> List[str]:
-        if not sa.inspect(connection).has_table(LEDGER.name):
-            return []
-        query = sa.select(LEDGER.c.name).where(LEDGER.c.migration_set == self.name).order_by(LEDGER.c.id)
-        return list(connection.execute(query).scalars())
-
-    def pending(self, database: Database) -> List[str]:
-        applied = set(self.applied(database))
-        return [name for name in self.names if name not in applied]
-
-    def apply(self, database: Database, stop_before: Optional[str] = None) -> None:
-        """Apply what is pending, in order, up to (not including) `stop_before`."""
-        with database.transaction("migrations:" + self.name) as connection:
-            if not sa.inspect(connection).has_table(LEDGER.name):
-                LEDGER.create(connection)
-                Schema(connection).create_index(LEDGER.name, ["migration_set", "name"], unique=True)
-            applied = set(self._applied(connection))
-            if stop_before in applied:
-                raise ValueError(f"cannot stop before {stop_before}: it is applied already")
-            for migration in self._migrations:
-                if migration.name == stop_before:
-                    return
-                if migration.name in applied:
-                    continue
-                migration.apply(Schema(connection))
-                connection.execute(
-                    LEDGER.insert().values(
-                        migration_set=self.name,
-                        name=migration.name,
-                        applied_at=str(datetime.datetime.now(datetime.timezone.utc)),
-                    )
-                )
-
 
 MIGRATIONS = Migrations("mall.orders")
 
@@ -366,3 +303,64 @@ def installment_plans_and_offers(schema: Schema) -> None:
         not_null={"item", "method", "periods"},
     )
     schema.create_index("installment_offers", ["item", "method", "periods"], unique=True)
+
+
+@MIGRATIONS()
+def helpdesk(schema: Schema) -> None:
+    """Agents with their own accounts, assignment, canned replies, notes and the audit trail
+    of what agents do (issue 21). A ticket's times, for the figures of a later dashboard:
+    first response = agent_joined_at - created_at; handling = closed_at - assigned_at (the
+    latest assignment); waiting in the queue = assigned_at - created_at for a ticket never
+    transferred (helpdesk_audit has every assignment)."""
+    schema.create_table(
+        "agents",
+        {
+            "name": str,
+            "display_name": str,
+            "display_name_en": str,
+            "role": str,
+            "password_hash": str,
+            "disabled": int,
+            "session_version": int,
+            "last_seen_at": str,
+            "created_at": str,
+        },
+        pk="name",
+        not_null={"name", "display_name", "role", "password_hash", "disabled", "session_version", "created_at"},
+    )
+    schema.create_table(
+        "canned_replies",
+        {"name": str, "text_zh": str, "text_en": str, "updated_at": str, "updated_by": str},
+        pk="name",
+        not_null={"name", "text_zh", "text_en", "updated_at", "updated_by"},
+    )
+    schema.create_table(
+        "ticket_notes",
+        {"id": int, "ticket_id": str, "author": str, "text": str, "created_at": str},
+        pk="id",
+        not_null={"ticket_id", "author", "text", "created_at"},
+    )
+    schema.create_index("ticket_notes", ["ticket_id"])
+    schema.create_table(
+        "helpdesk_audit",
+        {"id": int, "at": str, "actor": str, "action": str, "ticket_id": str, "subject": str, "detail": str},
+        pk="id",
+        not_null={"at", "actor", "action"},
+    )
+    schema.create_index("helpdesk_audit", ["ticket_id"])
+    columns: Iterable[Tuple[str, ColumnType]] = (
+        ("assigned_to", str),
+        ("assigned_at", str),
+        ("closed_by", str),
+        ("close_reason", str),
+        ("customer_id", str),
+        ("previous_ticket_id", str),
+        ("last_customer_message_at", str),
+        ("last_agent_message_at", str),
+        ("told_position", int),
+        ("told_agent", str),
+    )
+    for column, column_type in columns:
+        schema.add_column("handoff_tickets", column, column_type)
+    schema.create_index("handoff_tickets", ["status", "assigned_to"])
+    schema.create_index("handoff_tickets", ["customer_id", "created_at"])

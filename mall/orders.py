@@ -18,11 +18,12 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 import sqlalchemy as sa
 
-from mall.catalog import CANCELLED, OPEN_STATUSES, UNPAID, VALID_PLANS, payment_method
+from mall.catalog import CANCELLED, OPEN_STATUSES, PAID_IN_FULL, UNPAID, payment_method
 from mall.clock import Clock, iso
 from mall.db import Database
 from mall.migrations import customers as accounts
 from mall.migrations import order_audit, orders
+from mall.plans import InstallmentPlans
 
 
 class ReorderOutcome(str, Enum):
@@ -31,6 +32,7 @@ class ReorderOutcome(str, Enum):
     NOT_UNPAID = "not_unpaid"  # e.g. paid between the lookup and the "yes"
     NOT_OWNER = "not_owner"
     UNKNOWN_ORDER = "unknown_order"
+    PLAN_NOT_OFFERED = "plan_not_offered"  # the mall withdrew the plan after it was chosen
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,13 @@ class Order:
             "replaced_by": self.replaced_by,
         }
 
+    @property
+    def item(self) -> Optional[str]:
+        """The one item the order is of (an interest-free offer is for an item), None when
+        it holds different items."""
+        names = {" ".join(str(item.get("name", "")).split()) for item in self.items}
+        return names.pop() if len(names) == 1 else None
+
     def belongs_to(self, phone_tail: Any) -> bool:
         tail = str(phone_tail or "")
         return len(tail) == 4 and hmac.compare_digest(self.phone[-4:], tail)
@@ -100,9 +109,10 @@ _ORDER = sa.select(orders).where(orders.c.order_id == sa.bindparam("order_id"))
 
 
 class Orders:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, plans: InstallmentPlans) -> None:
         self._db = db
         self._clock = clock
+        self._plans = plans  # which plans the mall offers, checked inside each change
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -137,6 +147,11 @@ class Orders:
         """The order, if it is this customer's (someone else's is as good as none)."""
         order = self.get(order_id)
         return order if order and customer.owns(order) else None
+
+    def owner(self, order: Order) -> Optional[Customer]:
+        """The account the order was placed with, if the mall has one for its phone."""
+        row = self._db.first(sa.select(accounts).where(accounts.c.phone == order.phone))
+        return Customer(**row) if row else None
 
     def _newest_first(self, query: Any) -> List[Order]:
         rows = self._db.rows(query.order_by(orders.c.created_at.desc(), orders.c.order_id))
@@ -185,15 +200,14 @@ class Orders:
     ) -> ReorderResult:
         """Cancel an unpaid order and create the same order with a new payment method.
 
-        Re-checks ownership (the phone tail, or the signed-in `customer_id`) and status
-        inside the transaction. Safe to repeat: once the order has been replaced, every
-        further call returns the existing replacement.
+        Re-checks ownership (the phone tail, or the signed-in `customer_id`), status and
+        that the mall still offers the plan (mall.plans: it may have loaded new plans since
+        the customer chose) inside the transaction. Safe to repeat: once the order has been
+        replaced, every further call returns the existing replacement.
         """
         method = payment_method(new_method)
         if method is None:
             raise ValueError(f"unknown payment method {new_method!r}")
-        if installments not in VALID_PLANS or (installments > 1 and not method.allows_installments):
-            raise ValueError(f"{method.code} cannot be paid in {installments} installments")
 
         with self._db.transaction():
             order = self._locked(order_id)
@@ -206,6 +220,8 @@ class Orders:
                 return ReorderResult(ReorderOutcome.ALREADY_REPLACED, order, self.get(order.replaced_by))
             if order.status != UNPAID:
                 return ReorderResult(ReorderOutcome.NOT_UNPAID, order)
+            if installments != PAID_IN_FULL and self._plans.rate(method.code, installments) is None:
+                return ReorderResult(ReorderOutcome.PLAN_NOT_OFFERED, order)
             cancelled, replacement = self._replace(order, method.code, installments, conversation_id)
         return ReorderResult(ReorderOutcome.REORDERED, cancelled, replacement)
 

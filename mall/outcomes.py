@@ -15,12 +15,17 @@ from typing import Dict, Optional
 from mall.catalog import Handling, order_status
 from mall.orders import Order
 
+# The intents that start or steer an order dialogue (an out-of-scope message read as one of
+# these costs the customer most: rasa_addons.order_flow_guard, scripts/nlu_compare.py).
+ORDER_FLOW_INTENTS = ("change_payment_method", "check_order_status", "inform")
+
 
 class Goal(str, Enum):
     """What the customer asked for (the `order_goal` slot)."""
 
     CHANGE_PAYMENT = "change_payment"
     CHECK_STATUS = "check_status"
+    QUOTE = "quote"  # what the order's plan (or another) costs
 
 
 class LookupOutcome(str, Enum):
@@ -31,6 +36,7 @@ class LookupOutcome(str, Enum):
     SHOWN = "shown"  # the order is shown and there is nothing to do (status, closed)
     CHANGE_BY_REORDER = "change_by_reorder"  # unpaid: choose the new method
     HANDOFF = "handoff"  # paid: human support changes it
+    QUOTE = "quote"  # the customer's own order: work out what its plan costs
 
 
 class HandoffReason(str, Enum):
@@ -62,6 +68,11 @@ def decide(order: Optional[Order], goal: Optional[str], gave_up: bool) -> Decisi
     handling = order_status(order.status).handling
     if order.replaced_by:
         return Decision(LookupOutcome.SHOWN, "utter_order_replaced")
+    if goal == Goal.QUOTE.value:
+        # Nothing is left to pay on a cancelled or refunded order; the others' plans are quoted.
+        if handling is Handling.CLOSED:
+            return Decision(LookupOutcome.SHOWN, "utter_quote_order_closed")
+        return Decision(LookupOutcome.QUOTE, None)
     if handling is Handling.CLOSED:
         return Decision(LookupOutcome.SHOWN, "utter_order_closed")
     if goal == Goal.CHECK_STATUS.value:

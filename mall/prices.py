@@ -10,9 +10,14 @@ taken for a price only when money says so:
   separators ("3,999"), a scale ("1.2万", "5千"), Chinese numerals with 百/千/万 ("三千九");
 - or what is right around a bare number: a plan or a question of money right after it
   ("3999分12期", "3999花呗12期", "3999 12期", "5499 over 12 months", "3999每期多少",
-  "3999多少钱一期", "3999的手机"), or a money word right before it ("价格3999",
-  "多少钱？3999", "pay 5499", "costs 5499", "price is 3999"). What follows is taken only
+  "3999多少钱一期", "3999的手机", a follow-up "那5499的呢"), or a money word right before it
+  ("价格3999", "多少钱？3999", "pay 5499", "costs 5499", "price is 3999", "what if it's
+  8999"). What follows is taken only
   from three digits up, so a model number ("小米14分12期") stays a model number.
+
+And in a message that asks what something costs (its intent says so: the caller knows),
+naming no order, a bare number of three digits or more is a price too: "每其还多少 3999
+花贝 12期" (typos that the plan after it does not catch), "5999呢".
 
 A phone-tail or order-number word right before a bare number ("尾号", "后四位", "last four",
 "ends in", "订单") keeps it what it was, and so does a number followed by a unit that is not
@@ -66,26 +71,24 @@ _NOT_MONEY_AFTER = re.compile(
     r"|(?:months?|years?|days?|weeks?|times?|gb|tb|mb|mah|hz|inch(?:es)?|mp|k|w)\b)",
     re.IGNORECASE,
 )
-_METHOD_NAMES = "|".join(
-    re.escape(name)
-    for method in PAYMENT_METHODS.values()
-    if method.allows_installments
-    for name in (method.zh, method.en)
-)
+# Every method, not only those with installments: "3999用支付宝分12期" asks about a price too
+# (and is told that Alipay takes no installments).
+_METHOD_NAMES = "|".join(re.escape(name) for method in PAYMENT_METHODS.values() for name in (method.zh, method.en))
 _PERIODS = r"(?:\d{1,2}|[一二三四六十两]+)"
 _PLAN_AFTER = re.compile(
-    rf"\s*(?:(?:用|走|刷|选)?\s*(?:{_METHOD_NAMES})\s*)?(?:分\s*{_PERIODS}?\s*期|{_PERIODS}\s*期)"
+    rf"\s*(?:(?:用|走|刷|选)?\s*(?:{_METHOD_NAMES})\s*)?(?:分\s*{_PERIODS}?\s*期|{_PERIODS}\s*期|一次性?付清|全款)"
     rf"|\s*(?:(?:(?:on|with|by|via|using)\s+)?(?:{_METHOD_NAMES})\s+)?(?:(?:over|in|for|across|into|x)\s+)?"
     r"(?:\d{1,2}|three|six|twelve|twenty[- ]?four)\s*"
     r"(?:monthly\s+)?(?:months?|installments?|instalments?|periods?|payments?)\b"
-    r"|\s*(?:每期|每个月|每月|月供|一个月|一期|手续费|利息|多少钱)"
+    r"|\s*(?:每期|每个月|每月|月供|一个月|一期|手续费|利息|多少钱|的?呢)"
     r"|的(?:手机|电视|电脑|笔记本|平板|东西|商品|产品|手表|手环|机子|货)",
     re.IGNORECASE,
 )
 _MONEY_BEFORE = re.compile(
     r"(?:价格|价钱|价位|售价|标价|定价|原价|总价|现价|金额|总额|多少钱|花了|付了|要付|实付|应付|一共|总共|价)"
     r"[是为：:\s约大概差不多就才只要共了，,？?]*$"
-    r"|\b(?:price[sd]?|pricing|costs?|costing|pay(?:ing)?|paid|total|amount|worth|spend(?:ing)?|spent|budget|charged?)"
+    r"|\b(?:price[sd]?|pricing|costs?|costing|pay(?:ing)?|paid|total|amount|worth|spend(?:ing)?|spent|budget|charged?"
+    r"|what\s+if\s+it'?s|if\s+it'?s|what\s+about|how\s+about)"
     r"(?:\s+(?:is|was|of|at|about|around|roughly|approx(?:imately)?|only|just|me|it|like|be|will\s+be|would\s+be))*"
     r"[\s:：]*$",
     re.IGNORECASE,
@@ -133,20 +136,21 @@ def parse_price(text: str) -> Optional[Decimal]:
     return None
 
 
-def find_prices(text: str) -> List[PriceMention]:
+def find_prices(text: str, money_asked: bool = False) -> List[PriceMention]:
     """The prices in a message (see the module's docstring for when a number is one), in
-    the order they appear; each span covers the sign, the number and its unit."""
+    the order they appear; each span covers the sign, the number and its unit.
+    `money_asked`: the message asks what something costs, about no order."""
     normalized = text.translate(_FULL_WIDTH)  # same length: the spans hold for `text`
     found: List[PriceMention] = []
     for pattern in (_ARABIC, _CHINESE):
         for match in pattern.finditer(normalized):
             value = _value(match)
-            if value is not None and _is_price(normalized, match):
+            if value is not None and _is_price(normalized, match, money_asked):
                 found.append(PriceMention(match.start(), match.end(), value))
     return sorted(found, key=lambda mention: mention.start)
 
 
-def _is_price(text: str, match: re.Match) -> bool:
+def _is_price(text: str, match: re.Match, money_asked: bool) -> bool:
     before = text[max(0, match.start() - WINDOW) : match.start()]
     after = text[match.end() : match.end() + WINDOW]
     if _NOT_MONEY_AFTER.match(after) or _GLUED_LETTER.match(after[:1]) or _GLUED_LETTER.match(before[-1:]):
@@ -164,8 +168,8 @@ def _is_price(text: str, match: re.Match) -> bool:
     if "," in number:
         return True
     whole_digits = len(number.split(".")[0])
-    plan_after = whole_digits >= MIN_DIGITS_BEFORE_A_PLAN and _PLAN_AFTER.match(after) is not None
-    if not (plan_after or _MONEY_BEFORE.search(before)):
+    money_around = money_asked or _PLAN_AFTER.match(after) is not None
+    if not ((whole_digits >= MIN_DIGITS_BEFORE_A_PLAN and money_around) or _MONEY_BEFORE.search(before)):
         return False  # a bare number: a phone tail
     # Money around it, unless the number belongs to a phone, an order, a date or a time.
     return not (

@@ -3,8 +3,8 @@
 The stores record real times, so conversations played now all happen today. `redate` moves
 one conversation, after it was played, so that it starts at a chosen moment: its events, its
 sessions (start, day, last event, handoff; and which sessions a ticket followed within 7 days),
-and in the order store its tickets and misses. An agent's reply and the closing of its
-ticket, done in seconds by the demo, are given the delays of a real agent.
+and in the order store its tickets and misses. An agent's claim, first reply and the closing
+of its ticket, done in seconds by the demo, are given the delays of a real agent.
 """
 
 from __future__ import annotations
@@ -69,28 +69,33 @@ def _moved(text: Optional[str], shift: timedelta) -> Optional[str]:
     return iso(datetime.fromisoformat(text) + shift) if text else None
 
 
+# A ticket's times (mall.migrations): each moves with the conversation.
+TICKET_TIMES = (
+    "created_at",
+    "agent_joined_at",
+    "assigned_at",
+    "closed_at",
+    "last_customer_message_at",
+    "last_agent_message_at",
+)
+
+
 def _shift_tickets_and_misses(
     store: OrderStore, sender_id: str, shift: timedelta, agent: Optional[AgentDelays]
 ) -> None:
     tickets = handoff_tickets.c
     with store.db.transaction():
         for ticket in store.db.rows(sa.select(handoff_tickets).where(tickets.sender_id == sender_id)):
-            created = datetime.fromisoformat(ticket["created_at"]) + shift
-            joined = _moved(ticket["agent_joined_at"], shift)
-            closed = _moved(ticket["closed_at"], shift)
-            if agent and joined:
-                joined = iso(created + agent.first_response)
-                closed = iso(created + agent.first_response + agent.handling) if closed else None
-            store.db.execute(
-                handoff_tickets.update()
-                .where(tickets.ticket_id == ticket["ticket_id"])
-                .values(created_at=iso(created), agent_joined_at=joined, closed_at=closed)
-            )
-        for miss in store.db.rows(
+            times = {name: _moved(ticket[name], shift) for name in TICKET_TIMES}
+            if agent and times["agent_joined_at"]:
+                created = datetime.fromisoformat(ticket["created_at"]) + shift
+                times["agent_joined_at"] = times["assigned_at"] = iso(created + agent.first_response)
+                if times["closed_at"]:
+                    times["closed_at"] = iso(created + agent.first_response + agent.handling)
+            store.db.execute(handoff_tickets.update().where(tickets.ticket_id == ticket["ticket_id"]).values(times))
+        misses = store.db.rows(
             sa.select(nlu_misses.c.id, nlu_misses.c.created_at).where(nlu_misses.c.sender_id == sender_id)
-        ):
-            store.db.execute(
-                nlu_misses.update()
-                .where(nlu_misses.c.id == miss["id"])
-                .values(created_at=_moved(miss["created_at"], shift))
-            )
+        )
+        for miss in misses:
+            moved = _moved(miss["created_at"], shift)
+            store.db.execute(nlu_misses.update().where(nlu_misses.c.id == miss["id"]).values(created_at=moved))

@@ -35,7 +35,6 @@ CREDENTIALS = ROOT / "credentials.yml"
 ORDERS_DB_ENV = "ORDERS_DB"
 CONVERSATIONS_DB_ENV = "CONVERSATIONS_DB"
 RASA_TOKEN_ENV = "RASA_TOKEN"
-AGENT_SECRET_ENV = "AGENT_SECRET"
 ACTION_TIMEOUT_ENV = "ACTION_TIMEOUT_SECONDS"
 RASA_CACHE_ENV = "RASA_CACHE_DIRECTORY"  # Rasa's own: where training keeps its cache
 DEFAULT_RASA_CACHE = Path(".rasa", "cache")  # Rasa's default, relative to where `rasa train` runs
@@ -83,6 +82,28 @@ SESSION_IDLE_MINUTES = 30
 # the mall page lasts CUSTOMER_LOGIN_SECONDS, then the customer is anonymous again.
 CUSTOMER_TOKEN_SECONDS = 10 * 60
 CUSTOMER_LOGIN_SECONDS = 60 * 60
+
+# The helpdesk (mall.assignment, webapp.console_live). An agent is online while a console tab
+# of theirs is open: the web app records that every AGENT_HEARTBEAT_SECONDS, and an agent not
+# heard of for AGENT_PRESENCE_SECONDS (a web app that died) is offline. New tickets go to an
+# online agent with fewer than AGENT_MAX_CHATS open tickets (the fewest first), else wait in
+# the queue. A ticket whose agent wrote last and whose customer has not answered for
+# HANDOFF_IDLE_MINUTES is closed, and the assistant takes the conversation back. A customer
+# who asks for a human again within RETURNING_CUSTOMER_DAYS gets a ticket linked to the
+# previous one. The queue's estimated wait is the mean first response of the last
+# RECENT_FIRST_RESPONSES answered tickets (mall.assignment.QueueStatus).
+AGENT_MAX_CHATS_ENV = "AGENT_MAX_CHATS"
+HANDOFF_IDLE_MINUTES_ENV = "HANDOFF_IDLE_MINUTES"
+DEFAULT_AGENT_MAX_CHATS = 3
+DEFAULT_HANDOFF_IDLE_MINUTES = 30.0
+AGENT_HEARTBEAT_SECONDS = 10
+AGENT_PRESENCE_SECONDS = 30
+RETURNING_CUSTOMER_DAYS = 7
+RECENT_FIRST_RESPONSES = 20
+# The Rasa server reads the plans its replies list ({plans_zh}, ...) from the order store
+# at most this often (mall.offered_plans): an FAQ turn costs no database read, and plans
+# the mall loads (`python -m mall.plans load`) show in those replies within this time.
+PLANS_CACHE_SECONDS = 30.0
 
 DEFAULT_ORDERS_DB = VAR / "orders.db"
 DEFAULT_CONVERSATIONS_DB = VAR / "conversations.db"
@@ -157,8 +178,12 @@ def rasa_token(env: Optional[Mapping[str, str]] = None) -> Optional[str]:
     return _environ(env).get(RASA_TOKEN_ENV) or None
 
 
-def agent_secret(env: Optional[Mapping[str, str]] = None) -> Optional[str]:
-    return _environ(env).get(AGENT_SECRET_ENV) or None
+def agent_max_chats(env: Optional[Mapping[str, str]] = None) -> int:
+    return int(_environ(env).get(AGENT_MAX_CHATS_ENV) or DEFAULT_AGENT_MAX_CHATS)
+
+
+def handoff_idle_minutes(env: Optional[Mapping[str, str]] = None) -> float:
+    return float(_environ(env).get(HANDOFF_IDLE_MINUTES_ENV) or DEFAULT_HANDOFF_IDLE_MINUTES)
 
 
 def mall_secret(env: Optional[Mapping[str, str]] = None) -> Optional[str]:

@@ -5,7 +5,11 @@ and used through its parts, each a concept of its own:
 - `ownership`: proving an order is yours, and the guessing limits (mall.ownership);
 - `tickets`: handoff tickets for the human agents (mall.tickets);
 - `misses`: messages the assistant did not understand, for review (mall.misses);
-- `plans`: the installment plans on offer, their fees and interest-free offers (mall.plans).
+- `plans`: the installment plans on offer, their fees and interest-free offers (mall.plans);
+- the helpdesk: `agents` (accounts and presence, mall.agents), `assignment` (who has a
+  ticket, the queue, mall.assignment), `notes` (mall.notes), `canned` (canned replies,
+  mall.canned), `history` (finding ended tickets, mall.ticket_search) and `audit` (what
+  agents did, mall.audit).
 
 The same code runs on both databases (SQLAlchemy Core, mall.db). Opening a store brings its
 schema up to date (mall.migrations); the demo orders are loaded only by mall.demo.
@@ -17,13 +21,19 @@ from typing import Any, Dict, Iterable
 
 import sqlalchemy as sa
 
+from mall.agents import Agents
+from mall.assignment import Assignment
+from mall.audit import HelpdeskAudit
+from mall.canned import CannedReplies
 from mall.clock import Clock, utc_now
 from mall.db import Database, Location
 from mall.migrations import METADATA, MIGRATIONS, TABLES
 from mall.misses import NluMisses
+from mall.notes import TicketNotes
 from mall.orders import Orders
 from mall.ownership import OwnershipChecks
 from mall.plans import InstallmentPlans
+from mall.ticket_search import TicketSearch
 from mall.tickets import Tickets
 
 
@@ -35,11 +45,17 @@ class OrderStore:
         self.db = Database(location)
         self.path = self.db.path  # the SQLite file; None on PostgreSQL
         MIGRATIONS.apply(self.db)
-        self.orders = Orders(self.db, clock)
-        self.ownership = OwnershipChecks(self.db, clock, self.orders)
-        self.tickets = Tickets(self.db, clock)
-        self.misses = NluMisses(self.db, clock)
         self.plans = InstallmentPlans(self.db)
+        self.orders = Orders(self.db, clock, self.plans)
+        self.ownership = OwnershipChecks(self.db, clock, self.orders)
+        self.audit = HelpdeskAudit(self.db, clock)
+        self.tickets = Tickets(self.db, clock, self.audit)
+        self.misses = NluMisses(self.db, clock)
+        self.agents = Agents(self.db, clock, self.audit)
+        self.notes = TicketNotes(self.db, clock, self.audit)
+        self.assignment = Assignment(self.db, clock, self.tickets, self.agents, self.notes, self.audit)
+        self.canned = CannedReplies(self.db, clock, self.audit)
+        self.history = TicketSearch(self.db)
 
     def close(self) -> None:
         self.db.dispose()

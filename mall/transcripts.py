@@ -7,6 +7,10 @@ from typing import Any, Dict, Iterable, List
 
 from mall.privacy import mask_phones_in_text
 
+# What a ticket keeps of the conversation (the newest lines that fit): at the handoff, and
+# the whole of it when the ticket closes.
+TRANSCRIPT_MAX_CHARS = 20_000
+
 
 def author(event: Dict[str, Any]) -> str:
     if event["event"] == "user":

@@ -8,8 +8,10 @@ tag ("36期": it learns only the offered plans) is added here, so the bot can sa
 offered.
 
 A four-digit number is a phone tail unless money says it is a price ("3999分12期", "¥3999",
-"pay 5499 by credit card": mall.prices decides, and has the rules); a number is one entity
-only, taken in this order: order number, mobile number, price, phone tail.
+"pay 5499 by credit card": mall.prices decides, and has the rules), and so does the intent
+(runs before this component): a question of what a plan costs that names no order is about
+a price. A number is one entity only, taken in this order: order number, mobile number,
+price, phone tail.
 """
 
 from __future__ import annotations
@@ -30,12 +32,17 @@ from rasa.shared.nlu.constants import (
     ENTITY_ATTRIBUTE_TYPE,
     ENTITY_ATTRIBUTE_VALUE,
     EXTRACTOR,
+    INTENT,
+    INTENT_NAME_KEY,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
 
 from mall import prices
 from rasa_addons.fingerprints import source_fingerprint
+
+# The intent of a question of what a plan costs (data/nlu/quotes.yml).
+QUOTE_INTENT = "ask_installment_quote"
 
 # Full-width digits (１２３４) are common with Chinese input methods.
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
@@ -78,9 +85,9 @@ def _digits(text: Text) -> Text:
     return re.sub(r"[ -]", "", text).translate(_FULL_WIDTH_DIGITS)
 
 
-def find_digit_entities(text: Text) -> List[Dict[Text, Any]]:
+def find_digit_entities(text: Text, money_asked: bool = False) -> List[Dict[Text, Any]]:
     """Order numbers (and mistyped ones), phone tails, full mobile numbers (reduced to
-    their tail) and prices."""
+    their tail) and prices. `money_asked`: the message asks what something costs."""
     entities: List[Dict[Text, Any]] = []
     # Characters already part of an entity (one flag per character: a message full of
     # digit groups costs its length, not the square of its number of groups).
@@ -98,7 +105,8 @@ def find_digit_entities(text: Text) -> List[Dict[Text, Any]]:
 
     find(_ORDER_ID, "order_id")
     find(_MOBILE, "phone_tail")
-    for price in prices.find_prices(text):  # they do not overlap: checking each span is linear
+    about_no_order = not entities  # no order number, no mobile number
+    for price in prices.find_prices(text, money_asked and about_no_order):  # no overlaps: each span once
         if not any(taken[price.start : price.end]):
             take("price", price.start, price.end, price.text)
     find(_LONG_NUMBER, "order_id")
@@ -139,7 +147,8 @@ class DigitEntityExtractor(GraphComponent, EntityExtractorMixin):
         for message in messages:
             text = message.get(TEXT) or ""
             known = message.get(ENTITIES, [])
-            found = find_digit_entities(text)
+            intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            found = find_digit_entities(text, money_asked=intent == QUOTE_INTENT)
             found += find_periods(text, known + found)
             if found:
                 message.set(ENTITIES, known + found, add_to_output=True)

@@ -8,6 +8,10 @@ Rasa's own start listener loads the model and builds the agent:
 - phone numbers are masked in every log record (mall.privacy);
 - a request body over MAX_REQUEST_BYTES is refused before it is read (Sanic's
   REQUEST_MAX_SIZE; the socket.io channel limits its own packets);
+- a call of Rasa's HTTP API with a token signed with another algorithm than the server's
+  (`alg: none`, HS512) is answered 401 like any bad token: sanic-jwt 1.8 catches PyJWT's
+  signature and claim errors but not its InvalidAlgorithmError, which reached Sanic as a 500
+  with a traceback in the log (a Sanic exception handler, Sanic's public door for that);
 - once the model is loaded, its objects are left out of garbage collection;
 - the metrics for Prometheus are served on `/metrics` (rasa_addons.metrics), added when the
   main process starts, before Sanic fixes the app's routes.
@@ -16,13 +20,24 @@ Rasa's own start listener loads the model and builds the agent:
 from __future__ import annotations
 
 import gc
+from http import HTTPStatus
 from typing import Any, Callable
 
+import jwt
+from rasa.server import ErrorResponse
 from sanic import Blueprint, Sanic
+from sanic.request import Request
+from sanic.response import HTTPResponse, json
 
 from mall import settings
 from mall.privacy import install_log_masking
 from rasa_addons import metrics, patches
+
+
+def refuse_bad_token(request: Request, exception: Exception) -> HTTPResponse:
+    """What Rasa answers any other token it cannot accept (rasa.server.requires_auth)."""
+    refusal = ErrorResponse(HTTPStatus.UNAUTHORIZED, "NotAuthenticated", "User is not authenticated.")
+    return json(refusal.error_info, status=HTTPStatus.UNAUTHORIZED)
 
 
 def before_start(app: Sanic) -> None:
@@ -30,6 +45,7 @@ def before_start(app: Sanic) -> None:
     install_log_masking()
     # Sanic reads this for every new connection (sanic/server/protocols).
     app.config.REQUEST_MAX_SIZE = min(app.config.REQUEST_MAX_SIZE, settings.MAX_REQUEST_BYTES)
+    app.error_handler.add(jwt.InvalidTokenError, refuse_bad_token)
 
 
 def after_start(app: Sanic) -> None:

@@ -5,11 +5,12 @@ It starts the action server and a Rasa server (with its HTTP API, for the agents
 ports over the configured stores (ORDERS_DB and CONVERSATIONS_DB, or DATABASE_URL), and plays
 seeded sessions through the REST channel in both languages: installment questions, changes
 of payment method (confirmed, declined, left halfway), paid orders and requests for a human
-answered and closed by an agent (through Rasa's API, as the console does, then the rating
-question the console asks), ratings and comments, and messages the assistant does not
-understand, typos and mixed Chinese and English included. Each session is then moved to a
-moment of the past 14 days (mall.redate, the one place that dates them). Changed demo orders
-are followed to the order that replaced them; `make reset-db` brings the demo orders back.
+claimed, answered and closed by an agent (the account demo.mia; the reply through Rasa's API as
+the console sends it, then the rating question the console asks), ratings and comments, and
+messages the assistant does not understand, typos and mixed Chinese and English included.
+Each session is then moved to a moment of the past 14 days (mall.redate, the one place that
+dates them). Changed demo orders are followed to the order that replaced them; `make reset-db`
+brings the demo orders back.
 """
 
 from __future__ import annotations
@@ -28,13 +29,15 @@ import requests
 from launcher.processes import free_port
 from launcher.stack import rasa_api_args, running_actions, running_rasa
 from mall import settings
+from mall.agents import AgentRole
 from mall.conversations import ConversationLog
 from mall.redate import AgentDelays, redate
 from mall.store import OrderStore
 from mall.support import MALL_TIME
-from webapp.agent import rasa_api_headers
+from webapp.rasa_api import rasa_api_headers
 
 SESSIONS = 200
+DEMO_AGENT = "demo.mia"  # the agent who answers the played handoffs
 DAYS = 14
 SEED = 22
 
@@ -122,6 +125,9 @@ class Player:
     def __init__(self, rasa_url: str, api_key: str, log: ConversationLog, store: OrderStore, seed: int) -> None:
         self.rasa_url, self.api_key, self.log, self.store = rasa_url, api_key, log, store
         self.rng = random.Random(seed)
+        self.agent = store.agents.get(DEMO_AGENT) or store.agents.add(
+            DEMO_AGENT, "小米", AgentRole.AGENT, secrets.token_urlsafe(24), "demo-traffic", "Mia"
+        )  # an account nobody signs in with: its password is thrown away
 
     def maybe_rate(self, chat: Chat, payloads: Optional[List[str]] = None) -> None:
         """Most customers rate when asked (some with a comment); the others just carry on."""
@@ -139,14 +145,13 @@ class Player:
         ticket = self.store.tickets.open_for(chat.sender)
         if ticket is None or self.rng.random() < 0.1:
             return  # nobody got to it
-        reply = (
-            "您好，我是客服小米，已经帮您处理好了"
-            if chat.language == "zh"
-            else "Hi, this is Mia from support: all sorted."
-        )
+        if ticket.assigned_to is None:
+            ticket = self.store.assignment.claim(ticket.ticket_id, self.agent)
+        agent = self.store.agents.get(ticket.assigned_to or "") or self.agent
+        reply = "您好，我是客服小米，已经帮您处理好了" if chat.language == "zh" else "Hi, this is Mia: all sorted."
         self._api("tracker/events", chat.sender, {"event": "bot", "text": reply, "metadata": {"from_agent": True}})
-        self.store.tickets.mark_agent_joined(ticket.ticket_id)
-        self.store.tickets.close(ticket.ticket_id)
+        self.store.tickets.agent_replied(ticket.ticket_id, agent.name)
+        self.store.assignment.close(ticket.ticket_id, agent)
         self._api("execute", chat.sender, {"name": "utter_assistant_back"})
         asked = self._api("execute", chat.sender, {"name": "action_ask_rating"})
         self._api("tracker/events", chat.sender, {"event": "action", "name": "action_listen"})

@@ -35,6 +35,9 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from mall.outcomes import ORDER_FLOW_INTENTS  # noqa: E402  (after the path)
+
 CANDIDATES = ROOT / "scripts" / "nlu_candidates"
 REPORT = ROOT / "docs" / "NLU.md"
 RAW = ROOT / "out" / "eval" / "nlu_compare.json"
@@ -44,14 +47,13 @@ RASA = ROOT / ".venv" / "bin" / "rasa"
 
 NOT_UNDERSTOOD = "nlu_fallback"
 OUT_OF_SCOPE = "out_of_scope"
-ORDER_FLOW_INTENTS = ("change_payment_method", "check_order_status", "inform")
 TAGGED_ENTITIES = ("payment_method", "installments")
 
-TARGETS = {  # issue 12; measured here, a benchmark and not a test
-    "real_accuracy": (">=", 0.93),
-    "real_oos_to_order_flow": ("<=", 0.02),
+TARGETS = {  # issue 22 (issue 12's were 0.93, 0.02, 0.97, 0.97); measured here, a benchmark and not a test
+    "real_accuracy": (">=", 0.95),
+    "real_oos_to_order_flow": ("<=", 0.01),
     "curated_accuracy": (">=", 0.97),
-    "entity_f1": (">=", 0.97),
+    "entity_f1": (">=", 0.988),  # no loss against the pipeline issue 22 started from
     "training_seconds": ("<=", 90.0),
 }
 
@@ -357,7 +359,7 @@ def write_report(candidates: Sequence[Candidate]) -> None:
         real = chosen.measured["real"]
         lines += [
             "",
-            f"## Targets (issue 12), for the chosen pipeline: {chosen.name}",
+            f"## Targets (issue 22), for the chosen pipeline: {chosen.name}",
             "",
             *targets_table(chosen),
             "",

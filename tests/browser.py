@@ -72,3 +72,51 @@ class Widget:
 
     def transcript(self) -> str:
         return "\n".join(self.page.locator(".rw-message").all_inner_texts())
+
+
+class Console:
+    """The agent console in a page, used the way an agent uses it."""
+
+    def __init__(self, page, url: str) -> None:
+        self.page = page
+        self.url = url
+
+    def sign_in(self, name: str, password: str) -> None:
+        self.page.goto(f"{self.url}/agent")
+        self.page.locator("#name").fill(name)
+        self.page.locator("#password").fill(password)
+        self.page.locator("#login button[type=submit]").click()
+
+    def signed_in_as(self, name: str, password: str) -> Console:
+        self.sign_in(name, password)
+        self.page.locator("#whoami", has_text=f"({name})").wait_for(timeout=TIMEOUT_MS)
+        return self
+
+    def ticket(self, ticket_id: str, listed_in: str = "#mine-list"):
+        return self.page.locator(f"{listed_in} [data-ticket='{ticket_id}']")
+
+    def open(self, ticket_id: str, listed_in: str = "#mine-list") -> None:
+        self.ticket(ticket_id, listed_in).click(timeout=TIMEOUT_MS)
+        self.page.locator("#ticket-head", has_text=ticket_id).wait_for(timeout=TIMEOUT_MS)
+
+    def wait_for_line(self, kind: str, text: str) -> str:
+        """A line of the conversation shown: kind customer, assistant, agent or note."""
+        line = self.page.locator(f"#messages .message.{kind}", has_text=text).last
+        line.wait_for(timeout=TIMEOUT_MS)
+        return line.inner_text()
+
+    def type_reply(self, text: str) -> None:
+        self.page.locator("#reply-text").fill(text)
+
+    def send(self, text: str) -> None:
+        self.type_reply(text)
+        self.page.locator("#send").click()
+
+    def canned(self, name: str) -> str:
+        """Types "/name", takes the first reply the menu offers; the reply box's text."""
+        field = self.page.locator("#reply-text")
+        field.fill("")
+        field.press_sequentially("/" + name)
+        self.page.locator(f"#canned-menu [data-name='{name}']").wait_for(timeout=TIMEOUT_MS)
+        field.press("Enter")
+        return field.input_value()

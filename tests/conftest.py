@@ -96,8 +96,13 @@ def orders(assistant) -> Iterator[OrderStore]:
 
 @pytest.fixture
 def site_orders(site) -> Iterator[OrderStore]:
-    """The database of the running site, back at the demo state."""
-    yield from demo_orders(site.orders_db)
+    """The database of the running site, back at the demo state, with no agent online (so
+    a new ticket waits in the queue until a test's agent opens the console)."""
+    from tests.console_support import nobody_online
+
+    for opened in demo_orders(site.orders_db):
+        nobody_online(opened)
+        yield opened
 
 
 @pytest.fixture(scope="session")
@@ -105,11 +110,15 @@ def site(tmp_path_factory):
     """Action server, Rasa server, the mall page and the agent console, on loopback."""
     from launcher.stack import AgentAccess, running_assistant
     from tests.browser import CHROMIUM
+    from tests.console_support import add_accounts
 
     require_model()
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (.ci/run does)")
     with running_assistant(tmp_path_factory.mktemp("site"), with_web=True, agent=AgentAccess()) as running:
+        accounts = OrderStore(running.orders_db)
+        add_accounts(accounts)  # the agents of tests.console_support, who sign in to the console
+        accounts.close()
         yield running
 
 

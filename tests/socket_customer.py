@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import socketio
 
@@ -70,22 +70,22 @@ class SocketCustomer:
             "user_uttered", {"message": text, "customData": custom_data, "session_id": self.session_id}
         )
 
-    async def wait_for(self, fragment: str, timeout: float = TIMEOUT_SECONDS, after: int = 0) -> str:
+    async def wait_for(self, *fragments: str, timeout: float = TIMEOUT_SECONDS, after: int = 0) -> str:
         """The text of the first reply (received so far or later, from index `after` on) that
-        contains `fragment`."""
-        return self.received[await self._index_of(fragment, timeout, after)]["text"]
+        contains one of `fragments`."""
+        return self.received[await self._index_of(fragments, timeout, after)]["text"]
 
-    async def _index_of(self, fragment: str, timeout: float, after: int) -> int:
+    async def _index_of(self, fragments: Tuple[str, ...], timeout: float, after: int) -> int:
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             for index in range(after, len(self.received)):
-                if fragment in (self.received[index].get("text") or ""):
+                if any(fragment in (self.received[index].get("text") or "") for fragment in fragments):
                     return index
             self._arrived.clear()
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0:
                 texts = [reply.get("text") for reply in self.received[after:]]
-                raise AssertionError(f"no reply with {fragment!r} within {timeout} s; got {texts}")
+                raise AssertionError(f"no reply with {fragments!r} within {timeout} s; got {texts}")
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._arrived.wait(), remaining)
 
@@ -96,7 +96,7 @@ class SocketCustomer:
         stays unanswered, without a fixed wait.)"""
         start = len(self.received)
         await self.say(probe)
-        return self.received[start : await self._index_of(fragment, TIMEOUT_SECONDS, start)]
+        return self.received[start : await self._index_of((fragment,), TIMEOUT_SECONDS, start)]
 
     async def close(self) -> None:
         await self.client.disconnect()

@@ -218,3 +218,25 @@ def run(action: Action, tracker_: Tracker, domain: Dict[str, Any]) -> ActionResu
         responses=[message.get("response") for message in dispatcher.messages],
         messages=dispatcher.messages,
     )
+
+
+def rendered(result: ActionResult, language: str = "zh") -> List[str]:
+    """An action's replies as the Rasa server renders them (rasa_addons.nlg, its order store
+    the one named by ORDERS_DB) for a customer writing in `language`."""
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from rasa_addons.nlg import BilingualNLG
+
+    domain = assistant_domain()
+    generator = BilingualNLG(domain=domain)
+    said = "每期多少" if language == "zh" else "how much a month"
+    conversation = DialogueStateTracker.from_events(
+        "t", [ActionExecuted("action_listen"), UserUttered(said)], slots=domain.slots
+    )
+    texts = []
+    for message in result.messages:
+        variables = dict(message)
+        name = variables.pop("response")
+        texts.append(asyncio.run(generator.generate(name, conversation, "rest", **variables))["text"])
+    return texts

@@ -8,21 +8,14 @@ import pytest
 
 from mall import support
 from mall.store import OrderStore
-from tests.browser import TIMEOUT_MS, Widget
-from tests.support import SCREENSHOTS
+from tests.browser import TIMEOUT_MS, Console, Widget
+from tests.console_support import ACCOUNTS
 
 pytestmark = pytest.mark.browser
-
-SCREENSHOT = SCREENSHOTS / "agent-console.png"
-
-
-def sign_in(page, url: str, secret: str) -> None:
-    page.goto(f"{url}/agent")
-    page.locator("#secret").fill(secret)
-    page.locator("#login button[type=submit]").click()
+PASSWORD = ACCOUNTS["wang"][3]
 
 
-def test_agent_takes_over_and_hands_back(site, new_page):
+def test_agent_takes_over_and_hands_back(site, site_orders, new_page):
     orders = OrderStore(site.orders_db)
     customer_page, agent_page = new_page(), new_page()
 
@@ -38,15 +31,17 @@ def test_agent_takes_over_and_hands_back(site, new_page):
 
     # While the agent is on the way the assistant only acknowledges (the place in the queue),
     # and keeps what the customer says for the agent.
+    assert "排在第 1 位" in customer.wait_for_bot("排在第")
     customer.send("订单5201121000000002，手机号13800001234，想换成支付宝")
-    assert ticket_id in customer.wait_for_bot("排在第")
+    assert ticket_id in customer.wait_for_bot("已经转给客服")
 
-    sign_in(agent_page, site.web_url, "not-the-secret")
-    agent_page.locator("#login-error", has_text="Wrong secret").wait_for(timeout=TIMEOUT_MS)
+    agent = Console(agent_page, site.web_url)
+    agent.sign_in("wang", "not-the-password")
+    agent_page.locator("#login-error", has_text="Wrong name or password").wait_for(timeout=TIMEOUT_MS)
     assert agent_page.locator("#console").is_hidden()
 
-    sign_in(agent_page, site.web_url, site.agent.secret)
-    agent_page.locator(f"[data-ticket='{ticket_id}']").click(timeout=TIMEOUT_MS)
+    agent.signed_in_as("wang", PASSWORD)  # online: the queued ticket is theirs
+    agent.open(ticket_id)
     waiting = agent_page.locator(".message.customer", has_text="想换成支付宝")
     waiting.wait_for(timeout=TIMEOUT_MS)
     assert "138****1234" in waiting.inner_text()
@@ -60,7 +55,7 @@ def test_agent_takes_over_and_hands_back(site, new_page):
     written = "点这里 [help](javascript:alert(1)) ![x](http://127.0.0.1:9/t.png) **好** <b>粗</b> https://example.com"
     agent_page.locator("#reply-text").fill(written)
     agent_page.locator("#send").click()
-    assert customer.wait_for_bot("点这里").replace("\u2060", "") == written
+    assert customer.wait_for_bot("点这里").replace("\u2060", "") == "小王：" + written
     message = customer_page.locator(".rw-response", has_text="点这里").last
     assert message.locator("a, img, strong, b").count() == 0
     # Once the agent has joined, the assistant says nothing more.
@@ -68,8 +63,6 @@ def test_agent_takes_over_and_hands_back(site, new_page):
     customer.send("好的，谢谢")
     agent_page.locator(".message.customer", has_text="好的，谢谢").wait_for(timeout=TIMEOUT_MS)
     assert customer.bot_message_count() == before
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    agent_page.screenshot(path=str(SCREENSHOT))
 
     agent_page.locator("#close").click()
     customer.wait_for_bot("智能助手回来了")
@@ -80,7 +73,7 @@ def test_agent_takes_over_and_hands_back(site, new_page):
     customer.wait_for_bot("去结算")
 
 
-def test_agent_replies_sent_while_the_tab_was_closed_are_there_on_return(site, new_page):
+def test_agent_replies_sent_while_the_tab_was_closed_are_there_on_return(site, site_orders, new_page):
     customer_page, agent_page = new_page(), new_page()
     customer = Widget(customer_page)
     customer.load(site.web_url)
@@ -89,13 +82,12 @@ def test_agent_replies_sent_while_the_tab_was_closed_are_there_on_return(site, n
     customer.send("我要转人工")
     ticket_id = re.search(r"HT\d{10}", customer.wait_for_bot("工单号")).group()
 
-    sign_in(agent_page, site.web_url, site.agent.secret)
-    agent_page.locator(f"[data-ticket='{ticket_id}']").click(timeout=TIMEOUT_MS)
-    agent_page.locator("#presence", has_text="在线").wait_for(timeout=TIMEOUT_MS)
+    Console(agent_page, site.web_url).signed_in_as("wang", PASSWORD).open(ticket_id)
+    agent_page.locator("#ticket-meta .presence", has_text="在线").wait_for(timeout=TIMEOUT_MS)
 
     storage = customer_page.context
     customer_page.close()  # the customer closes the tab
-    agent_page.locator("#presence", has_text="离线").wait_for(timeout=TIMEOUT_MS)
+    agent_page.locator("#ticket-meta .presence", has_text="离线").wait_for(timeout=TIMEOUT_MS)
     agent_page.locator("#reply-text").fill("您好，我是客服小张，已经查到您的订单了。")
     agent_page.locator("#send").click()
     agent_page.locator(".message.agent", has_text="客服小张").wait_for(timeout=TIMEOUT_MS)
@@ -105,6 +97,6 @@ def test_agent_replies_sent_while_the_tab_was_closed_are_there_on_return(site, n
     back.open()
     assert "已经查到您的订单了" in back.wait_for_bot("客服小张")
     assert "我要转人工" in back.transcript()  # with what came before
-    agent_page.locator("#presence", has_text="在线").wait_for(timeout=TIMEOUT_MS)
+    agent_page.locator("#ticket-meta .presence", has_text="在线").wait_for(timeout=TIMEOUT_MS)
     agent_page.locator("#close").click()
     back.wait_for_bot("智能助手回来了")

@@ -19,6 +19,7 @@ def ticket(created: str, joined: Optional[str], closed: Optional[str], status=Ti
         language="zh",
         created_at=f"{day}{created}+00:00",
         agent_joined_at=f"{day}{joined}+00:00" if joined else None,
+        assigned_at=f"{day}{joined}+00:00" if joined else None,  # claimed as they replied
         closed_at=f"{day}{closed}+00:00" if closed else None,
     )
 

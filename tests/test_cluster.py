@@ -1,10 +1,12 @@
 """A real cluster (launcher.cluster: PostgreSQL, Redis, two Rasa instances, the action
 server, nginx in front), one per module: conversations that move between instances, an
-instance that dies, racing confirmations, agents' replies across instances, and outages of
-Redis and PostgreSQL."""
+instance that dies, racing confirmations, agents' replies across instances, tickets from
+both instances assigned to one agent under the limit, the console's live channel through
+nginx, and outages of Redis and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import shutil
 import signal
@@ -12,6 +14,7 @@ import tempfile
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
@@ -24,18 +27,21 @@ from launcher.backing import POSTGRES_STOP_SIGNAL, running_postgres, running_red
 from launcher.cluster import Cluster, ClusterConfig, running_cluster
 from launcher.processes import kill, stop
 from launcher.stack import Assistant
-from mall import demo, support
+from mall import demo, settings, support
+from mall.agents import AgentRole
 from mall.conversations import ConversationLog, sockets_table
 from mall.store import OrderStore
 from rasa_addons.lock_store import TICKET_SECONDS
 from tests.browser import Widget
+from tests.socket_customer import SocketCustomer
 from tests.support import Chat, chinese, new_orders, require_model
 from webapp.agent import rasa_api_headers
+from webapp.console_auth import CSRF_HEADER
 
 pytestmark = pytest.mark.cluster
 
 UNPAID, TAIL = "5201121000000001", "1234"
-TOKEN, SECRET = "cluster-test-jwt-key-of-at-least-32-characters", "cluster-test-secret"
+TOKEN = "cluster-test-jwt-key-of-at-least-32-characters"
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +50,7 @@ def cluster() -> Iterator[Cluster]:
     # Not under pytest's tmp_path: PostgreSQL runs as the postgres user, and those are 0700.
     workdir = Path(tempfile.mkdtemp(prefix="cluster-test-"))
     workdir.chmod(0o755)
-    config = ClusterConfig.on_free_ports(workdir, instances=2, rasa_token=TOKEN, agent_secret=SECRET)
+    config = ClusterConfig.on_free_ports(workdir, instances=2, rasa_token=TOKEN)
     try:
         with running_cluster(config) as running:
             yield running
@@ -151,6 +157,53 @@ def test_an_agent_reply_through_one_instance_reaches_the_widget_on_the_other(clu
     )
     response.raise_for_status()
     customer.wait_for_bot("客服小王")
+
+
+def live_events(stream: requests.Response) -> Iterator[str]:
+    """The names of the events on the console's live channel, as they come."""
+    for line in stream.iter_lines(decode_unicode=True):
+        if line and line.startswith("event: "):
+            yield line[len("event: ") :]
+
+
+async def ask_for_a_human_at_once(cluster: Cluster) -> List[str]:
+    """A customer on each instance asks at the same moment; what each is told of the wait."""
+    customers = [SocketCustomer(cluster.rasa_url(number)) for number in (1, 2)]
+    try:
+        for customer in customers:
+            await customer.connect()
+        await asyncio.gather(*(customer.say("我要转人工") for customer in customers))
+        return [await customer.wait_for("已接入", "排在第") for customer in customers]
+    finally:
+        for customer in customers:
+            await customer.close()
+
+
+def test_tickets_from_both_instances_go_to_the_online_agent_under_the_limit_once(cluster, orders):
+    """The agent's console is open through nginx (the live channel passes it); they have one
+    free place; two customers on the two instances ask for a human at once: one is theirs,
+    the other waits first in the queue."""
+    agent, password = next((a, p) for a, p in cluster.backing.first_accounts if a.role is AgentRole.AGENT)
+    console = requests.Session()
+    signed_in = console.post(f"{cluster.url}/agent/login", json={"name": agent.name, "password": password})
+    signed_in.raise_for_status()
+    console.headers[CSRF_HEADER] = signed_in.json()["csrf"]
+    with console.get(f"{cluster.url}/agent/api/live", stream=True, timeout=(5, 30)) as stream:
+        events = live_events(stream)
+        assert next(events) == "hello"
+        assert [online.name for online in orders.agents.online()] == [agent.name]
+        limit = settings.agent_max_chats()
+        for i in range(limit - 1):
+            orders.assignment.open_ticket(sender_id=f"busy-{i}", reason="customer_request", language="zh", live=True)
+        # In a thread of its own: the module's browser (Playwright's sync API) holds this one's loop.
+        with ThreadPoolExecutor(1) as apart:
+            told = apart.submit(asyncio.run, ask_for_a_human_at_once(cluster)).result()
+        assert sorted("已接入" in text for text in told) == [False, True], told
+        assert any("排在第 1 位" in text for text in told)
+        assert orders.assignment.loads() == {agent.name: limit}
+        assert "tickets" in events  # the console heard of them as they came, through nginx
+    listed = console.get(f"{cluster.url}/agent/api/tickets").json()["tickets"]
+    assert sum(ticket["assigned_to"] == agent.name for ticket in listed) == limit
 
 
 @pytest.mark.parametrize("service", ["redis", "postgres"])

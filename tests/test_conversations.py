@@ -24,7 +24,7 @@ HOTLINE = support.HOTLINE
         ("怎么分期付款", "去结算", "zh"),
         ("how do I pay in installments?", "Huabei", "en"),
         ("能用花呗分期吗", "信用卡分期", "zh"),
-        ("which installment options do you have", "Credit-card installments", "en"),
+        ("which installment options do you have", "Huabei or credit card, usually over 3, 6, 12 or 24 months", "en"),
         ("分期有手续费吗", "手续费", "zh"),
         ("is it interest free", "fee", "en"),
         ("付完款还要审核吗", "审核", "zh"),

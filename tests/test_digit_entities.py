@@ -66,6 +66,23 @@ def test_prices_beside_order_numbers_and_phone_tails(text, expected):
     assert found(text) == expected
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("每其还多少 3999 花贝 12期", [("price", "3999")]),  # typos the plan after it cannot catch
+        ("那5999呢", [("price", "5999")]),
+        ("3999", [("price", "3999")]),
+        # an order or a phone word keeps a bare number a phone tail
+        ("订单5201121000000001 1234", [("order_id", "5201121000000001"), ("phone_tail", "1234")]),
+        ("尾号1234 每期多少", [("phone_tail", "1234")]),
+        ("分12期 2024年买的", []),
+    ],
+)
+def test_in_a_question_of_what_a_plan_costs_a_bare_number_is_a_price(text, expected):
+    entities = find_digit_entities(text, money_asked=True)
+    assert [(entity["entity"], entity["value"]) for entity in entities] == expected
+
+
 def test_a_price_spans_its_sign_and_unit():
     text = "想买个¥3,999的手机"
     (entity,) = find_digit_entities(text)

@@ -2,11 +2,13 @@
 
 import json
 
-from actions.handoff import TRANSCRIPT_MAX_CHARS, ActionHandoffToHuman, ActionHandoffWaiting
+from actions.handoff import ActionHandoffToHuman, ActionHandoffUpdate, ActionHandoffWaiting
 from actions.order_lookup import ActionLookupOrder
 from mall import support
+from mall.agents import AgentRole
 from mall.conversations import ConversationLog, NewWindow
 from mall.tickets import TicketStatus
+from mall.transcripts import TRANSCRIPT_MAX_CHARS
 from tests.support import run, tracker, user_event
 
 
@@ -16,9 +18,21 @@ def ticket(store, ticket_id):
 
 def test_in_the_widget_the_conversation_waits_for_the_agent(store, domain):
     result = run(ActionHandoffToHuman(), tracker({}, text="转人工", intent="request_human", channel="socketio"), domain)
-    assert result.responses == ["utter_handoff_agent_joins"]
+    assert result.responses == ["utter_handoff_agent_joins", "utter_handoff_queue_no_estimate"]
+    assert result.messages[1]["queue_position"] == 1  # nobody online, no first response yet to go by
     assert result.slots[support.WAITING_FOR_AGENT_SLOT] is True
     assert store.tickets.get(result.slots["handoff_ticket_id"]).status == "open"
+
+
+def test_with_an_agent_online_the_customer_is_told_who_joined_in_their_language(store, domain):
+    store.agents.add("wang", "小王", AgentRole.AGENT, "password-wang", "test", display_name_en="Wang")
+    store.agents.seen(["wang"])
+    for text, name in (("转人工", "小王"), ("a human please", "Wang")):
+        asked = tracker({}, text=text, intent="request_human", channel="socketio", sender=f"joined-{name}")
+        result = run(ActionHandoffToHuman(), asked, domain)
+        assert result.responses == ["utter_handoff_agent_joins", "utter_handoff_agent_assigned"]
+        assert result.messages[1]["agent_name"] == name
+        assert store.tickets.get(result.slots["handoff_ticket_id"]).assigned_to == "wang"
 
 
 def test_without_a_live_channel_the_customer_gets_the_hotline_and_the_bot_goes_on(store, domain):
@@ -175,17 +189,35 @@ def test_a_waiting_customer_is_told_their_place_in_the_queue(store, domain):
     handoff(store, domain, sender="first")
     handoff(store, domain, sender="second")
     result = waiting(store, domain, "second")
-    assert result.responses == ["utter_handoff_waiting"] and result.messages[0]["queue_position"] == 2
-    store.tickets.mark_agent_joined(store.tickets.open_for("first").ticket_id)
-    assert waiting(store, domain, "second").messages[0]["queue_position"] == 1
+    assert result.responses == ["utter_handoff_waiting", "utter_handoff_queue_no_estimate"]
+    assert result.messages[1]["queue_position"] == 2
+    store.agents.add("li", "小李", AgentRole.AGENT, "password-li", "test")
+    store.assignment.claim(store.tickets.open_for("first").ticket_id, store.agents.get("li"))
+    assert waiting(store, domain, "second").messages[1]["queue_position"] == 1
+    result = waiting(store, domain, "first")  # taken, no reply yet
+    assert result.responses == ["utter_handoff_agent_coming"] and result.messages[0]["agent_name"] == "小李"
+
+
+def test_the_console_tells_a_waiting_customer_once_what_changed(store, domain):
+    handoff(store, domain, sender="ahead")
+    handoff(store, domain, sender="behind")
+    update = tracker({support.WAITING_FOR_AGENT_SLOT: True}, sender="behind")
+    result = run(ActionHandoffUpdate(), update, domain)
+    assert result.responses == []  # told at the handoff already
+    assert [(event["event"], event["name"]) for event in result.events] == [("action", "action_listen")]
+    store.tickets.cancel(store.tickets.open_for("ahead").ticket_id)  # the queue moved
+    result = run(ActionHandoffUpdate(), update, domain)
+    assert result.responses == ["utter_handoff_queue_no_estimate"] and result.messages[0]["queue_position"] == 1
+    assert run(ActionHandoffUpdate(), update, domain).responses == []  # told already
 
 
 def test_the_assistant_never_talks_over_an_agent_who_joined(store, domain):
     handoff(store, domain, sender="joined")
-    store.tickets.mark_agent_joined(store.tickets.open_for("joined").ticket_id)
+    store.tickets.agent_replied(store.tickets.open_for("joined").ticket_id, "li")
     result = waiting(store, domain, "joined", text="不用了", intent="deny")
     assert result.responses == [] and result.events == []
     assert store.tickets.open_for("joined") is not None  # a "no" to the agent does not cancel
+    assert store.tickets.open_for("joined").last_customer_message_at is not None  # not idle
 
 
 def test_never_mind_while_waiting_hands_back_to_the_assistant(store, domain):

@@ -19,11 +19,12 @@ import requests
 from launcher.processes import free_port
 from launcher.stack import Assistant, rasa_api_args, running_actions, running_rasa, server_env
 from mall import settings
+from mall.agents import AgentRole
 from mall.conversations import ConversationLog
 from mall.figures import figures
 from mall.store import OrderStore
 from tests.support import Chat, require_model
-from webapp.agent import rasa_api_headers
+from webapp.rasa_api import rasa_api_headers
 
 pytestmark = pytest.mark.conversation
 
@@ -114,9 +115,10 @@ def test_scripted_sessions_give_the_figures_counted_by_hand(servers):
     d.say("can I change the payment method of order 5201121000000002")
     assert "HT" in d.say("1234")
     store = OrderStore(servers.orders_db)
-    ticket = store.tickets.open_for(d.sender)
-    store.tickets.mark_agent_joined(ticket.ticket_id)
-    store.tickets.close(ticket.ticket_id)
+    agent = store.agents.add("wang", "小王", AgentRole.AGENT, "a long enough password", "test")
+    ticket = store.assignment.claim(store.tickets.open_for(d.sender).ticket_id, agent)
+    store.tickets.agent_replied(ticket.ticket_id, agent.name)
+    store.assignment.close(ticket.ticket_id, agent)
     store.close()
     asked = servers.hand_back(d.sender)
     ratings = [b["payload"] for m in asked for b in m.get("buttons") or [] if b["payload"].startswith("/rate")]

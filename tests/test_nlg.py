@@ -7,6 +7,7 @@ import pytest
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from mall import settings
 from rasa_addons.nlg import BilingualNLG
 from tests.support import assistant_domain
 
@@ -14,9 +15,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def nlg():
-    domain = assistant_domain()
-    return BilingualNLG(domain=domain), domain
+def nlg(tmp_path_factory):
+    """On an order store of its own: the replies list the plans in the store."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(settings.ORDERS_DB_ENV, str(tmp_path_factory.mktemp("nlg") / "orders.db"))
+        domain = assistant_domain()
+        yield BilingualNLG(domain=domain), domain
 
 
 def reply(nlg_and_domain, *messages, **kwargs):

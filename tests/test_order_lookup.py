@@ -43,6 +43,21 @@ def test_reply_status_and_outcome_by_goal(store, domain, order_id, goal, respons
     assert result.slots == {"lookup_outcome": outcome, "order_status": status, "handoff_reason": reason}
 
 
+@pytest.mark.parametrize(
+    "order_id, response, status, outcome",
+    [
+        ("5201121000000006", None, "unpaid", "quote"),  # the quote shows the order: nothing said here
+        ("5201121000000002", None, "paid", "quote"),  # still paying it off: its plan is quoted too
+        ("5201121000000005", "utter_quote_order_closed", "cancelled", "shown"),
+        ("5201121000000007", "utter_quote_order_closed", "refunded", "shown"),
+    ],
+)
+def test_a_quote_for_an_order_quotes_those_still_to_pay(store, domain, order_id, response, status, outcome):
+    result = lookup(domain, order_id, "quote")
+    assert result.responses == ([response] if response else [])
+    assert result.slots == {"lookup_outcome": outcome, "order_status": status, "handoff_reason": None}
+
+
 def test_details_are_formatted_for_both_languages_and_mask_the_phone(store, domain):
     message = lookup(domain, "5201121000000006", "check_status").messages[0]
     assert message["items"] == "Xiaomi TV S Pro 85 ×1" and message["total"] == "¥8,999.00"

@@ -1,5 +1,7 @@
 """Choosing the new method and plan, the confirmation, and cancel-and-reorder."""
 
+from decimal import Decimal
+
 import pytest
 
 from actions.payment_change import (
@@ -12,7 +14,8 @@ from actions.payment_change import (
     ActionSwitchOrder,
     ValidatePaymentChangeForm,
 )
-from tests.support import form_turn, run, tracker
+from mall.plans import Plan
+from tests.support import form_turn, rendered, run, tracker
 
 FORM = "payment_change_form"
 UNPAID = "5201121000000001"  # huabei, 12 periods, ¥3999
@@ -88,6 +91,26 @@ def test_a_plan_not_offered_is_named_and_asked_again(store, domain, periods):
     assert result.responses == ["utter_installments_not_offered"]
     assert result.messages[0]["periods"] == int(periods)
     assert result.slots["new_installments"] is None
+    assert result.messages[0]["offered_zh"] == "3、6、12、24 期"  # the method's plans in the store
+
+
+def test_the_plans_on_offer_are_the_order_stores(store, domain):
+    """The mall loaded new plans: credit card over 6 periods is gone, over 18 is new."""
+    plans = [plan for plan in store.plans.plans() if (plan.method, plan.periods) != ("credit_card", 6)]
+    store.plans.replace_all([*plans, Plan("credit_card", 18, Decimal("0.1"))], [])
+    before = {**VERIFIED, "new_payment_method": "credit_card"}
+    refused = validate(domain, {"new_installments": "6"}, before)
+    assert refused.responses == ["utter_installments_not_offered"]
+    assert rendered(refused, "en") == [
+        "Sorry, 6 months isn't offered. You can choose 3, 12, 18 or 24 months, or pay in full."
+    ]
+    assert validate(domain, {"new_installments": "18"}, before).slots["new_installments"] == 18
+
+
+def test_a_plan_chosen_earlier_that_the_new_method_lacks_is_asked_again(store, domain):
+    store.plans.replace_all([*store.plans.plans(), Plan("huabei", 18, Decimal("0.1"))], [])
+    before = {**VERIFIED, "new_payment_method": "huabei", "new_installments": 18}
+    assert validate(domain, {"new_payment_method": "credit_card"}, before).slots["new_installments"] is None
 
 
 @pytest.mark.parametrize("periods, expected", [("十二", 12), ("twelve", 12), ("3", 3), (24.0, 24), (["14", "12"], 12)])
@@ -121,6 +144,49 @@ def test_ask_for_confirmation_summarises_old_and_new(store, domain):
         "分6期",
         "6 monthly installments",
     )
+
+
+def test_the_summary_shows_both_plans_and_the_difference(store, domain):
+    """Issue 20's worked example: the interest-free Xiaomi 14 order moved to credit card over 6."""
+    slots = {**VERIFIED, "new_payment_method": "credit_card", "new_installments": 6}
+    result = run(ActionAskChangeConfirmed(), tracker(slots), domain)
+    message = result.messages[0]
+    assert message["old_terms"]["response"] == "utter_part_interest_free"
+    assert (message["new_terms"]["fee"], message["difference"]["difference"]) == ("¥155.96", "¥155.96")
+    (zh,) = rendered(result, "zh")
+    assert "现在：花呗分12期，免息，每期 ¥333.25，共 ¥3,999.00，没有手续费\n" in zh
+    assert "改后：信用卡分6期，首期 ¥692.51，之后每期 ¥692.49，手续费 ¥155.96，含手续费共 ¥4,154.96\n" in zh
+    assert "新方案比原来总共多付 ¥155.96。" in zh
+    (en,) = rendered(result, "en")
+    assert "Now: Huabei, 12 monthly installments: interest-free, ¥333.25 a month, ¥3,999.00 in total, no fee\n" in en
+    assert "After the change: credit card, 6 monthly installments: ¥692.51 the first month, then ¥692.49" in en
+    assert "The new plan costs ¥155.96 more in total." in en
+
+
+def test_the_summary_of_paying_in_full_shows_no_fee_and_what_it_saves(store, domain):
+    slots = {"order_id": "5201121000000006", "phone_tail": "9012", "verified_order_id": "5201121000000006"}
+    result = run(
+        ActionAskChangeConfirmed(), tracker({**slots, "new_payment_method": "alipay", "new_installments": 1}), domain
+    )
+    (zh,) = rendered(result, "zh")
+    assert "现在：信用卡分24期，首期 ¥429.01，之后每期 ¥428.95，手续费 ¥1,295.86，含手续费共 ¥10,294.86" in zh
+    assert "改后：支付宝一次付清，共 ¥8,999.00，没有手续费" in zh and "新方案比原来总共少付 ¥1,295.86。" in zh
+
+
+def test_the_summary_of_plans_costing_the_same(store, domain):
+    slots = {**VERIFIED, "new_payment_method": "huabei", "new_installments": 6}  # interest-free too
+    (en,) = rendered(run(ActionAskChangeConfirmed(), tracker(slots), domain), "en")
+    assert "Both plans cost the same in total." in en
+
+
+def test_the_summary_without_a_rate_for_the_old_plan(store, domain):
+    """The order's own plan was withdrawn since it was placed: checkout shows its figures."""
+    plans = [plan for plan in store.plans.plans() if (plan.method, plan.periods) != ("huabei", 12)]
+    store.plans.replace_all(plans, [])
+    slots = {**VERIFIED, "new_payment_method": "credit_card", "new_installments": 6}
+    (zh,) = rendered(run(ActionAskChangeConfirmed(), tracker(slots), domain), "zh")
+    assert "现在：花呗分12期，金额以结算页显示为准\n" in zh and "\n金额以结算页显示为准。\n" in zh
+    assert "改后：信用卡分6期，首期 ¥692.51" in zh
 
 
 def test_no_confirmation_without_a_verified_order(store, domain):
@@ -158,6 +224,19 @@ def test_order_paid_since_the_lookup_is_left_alone_and_handed_off(store, domain)
     assert result.followup == "action_handoff_to_human"
     assert result.slots["order_status"] == "paid"
     assert store.orders.get(UNPAID).status == "paid" and store.orders.count() == 8
+
+
+def test_a_plan_withdrawn_before_the_yes_changes_nothing(store, domain):
+    plans = [plan for plan in store.plans.plans() if (plan.method, plan.periods) != ("credit_card", 6)]
+    store.plans.replace_all(plans, [])
+    confirmed = {**VERIFIED, "new_payment_method": "credit_card", "new_installments": 6, "change_confirmed": True}
+    result = run(ActionCancelAndReorder(), tracker(confirmed), domain)
+    assert result.responses == ["utter_plan_withdrawn"]
+    assert result.slots == {"new_payment_method": None, "new_installments": None, "change_confirmed": None}
+    assert store.orders.get(UNPAID).status == "unpaid" and store.orders.count() == 8
+    assert rendered(result, "zh") == [
+        "抱歉，信用卡分6期刚刚下线了，订单没有任何改动。信用卡现在可选 3、12、24 期，想换的话再跟我说一次就好。"
+    ]
 
 
 def test_order_cancelled_elsewhere_is_not_handed_off(store, domain):
@@ -372,3 +451,10 @@ def test_the_periods_question_has_a_button_per_plan_then_paying_in_full(store, d
     (message,) = result.messages
     assert [button["title"] for button in message["buttons"]] == titles
     assert [button["payload"] for button in message["buttons"]][:1] == ['/inform{"installments":"3"}']
+
+
+def test_the_periods_buttons_are_the_chosen_methods_plans_in_the_store(store, domain):
+    store.plans.replace_all([Plan("huabei", 3, Decimal("0.023")), Plan("credit_card", 9, Decimal("0.05"))], [])
+    slots = {**VERIFIED, "new_payment_method": "credit_card"}
+    (message,) = run(ActionAskNewInstallments(), tracker(slots, text="换成信用卡"), domain).messages
+    assert [button["title"] for button in message["buttons"]] == ["9期", "一次付清"]

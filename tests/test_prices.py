@@ -81,6 +81,14 @@ def prices_in(text):
         ("3999 huabei 12期 每期多少", [("3999", "3999")]),
         ("5499 credit card 12 months monthly payment?", [("5499", "5499")]),
         ("3999 12 months how much each", [("3999", "3999")]),
+        ("3999用支付宝分12期每期多少", [("3999", "3999")]),  # told Alipay takes no installments
+        ("3999一次付清多少钱", [("3999", "3999")]),
+        # a follow-up to a quote
+        ("那5499的呢", [("5499", "5499")]),
+        ("8999呢", [("8999", "8999")]),
+        ("what if it's 8999", [("8999", "8999")]),
+        ("and how about 5499?", [("5499", "5499")]),
+        ("5499 with alipay over 3 months", [("5499", "5499")]),
         # a money word right before it
         ("how much per month if I pay 5499 by credit card over 12 months", [("5499", "5499")]),
         ("it costs 5499, what's the monthly payment", [("5499", "5499")]),
@@ -101,6 +109,8 @@ def test_prices_in_a_message(text, expected):
         "6499",
         "尾号1234",
         "尾号1234 分12期",
+        "尾号1234 一次付清",
+        "1234 支付宝",
         "手机后四位5678",
         "last four 9012",
         "my phone ends in 3456",

@@ -7,6 +7,7 @@ import time
 from datetime import datetime, timedelta
 
 from mall import figures, rollup
+from mall.agents import AgentRole
 from mall.conversations import ConversationLog
 from mall.redate import AgentDelays, redate
 from mall.sessions import every_session
@@ -22,8 +23,10 @@ def test_a_conversation_moves_with_its_ticket_and_misses(database):
         ticket = store.tickets.open("played", "customer_request", "zh")
         store.misses.record("played", "asdf", "fallback", [], "zh")
         talk.handoff("转人工", ticket=ticket)
-        store.tickets.mark_agent_joined(ticket)
-        store.tickets.close(ticket)
+        agent = store.agents.add("wang", "小王", AgentRole.AGENT, "a long enough password", "test")
+        store.assignment.claim(ticket, agent)
+        store.tickets.agent_replied(ticket, agent.name)
+        store.assignment.close(ticket, agent)
         start = datetime(2026, 11, 10, 15, 0, tzinfo=MALL_TIME)
         redate(log, store, "played", start, AgentDelays(timedelta(minutes=4), timedelta(minutes=11)))
 
@@ -38,6 +41,7 @@ def test_a_conversation_moves_with_its_ticket_and_misses(database):
         assert datetime.fromisoformat(moved.created_at).astimezone(MALL_TIME).date().isoformat() == "2026-11-10"
         opened = datetime.fromisoformat(moved.created_at)
         assert datetime.fromisoformat(moved.agent_joined_at) - opened == timedelta(minutes=4)
+        assert datetime.fromisoformat(moved.assigned_at) - opened == timedelta(minutes=4)
         assert datetime.fromisoformat(moved.closed_at) - opened == timedelta(minutes=15)
         assert store.misses.since()[0].created_at.startswith("2026-11-10")
     finally:

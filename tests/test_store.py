@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from mall.migrations import MIGRATIONS
 from mall.migrations import orders as orders_table
 from mall.orders import ReorderOutcome
 from mall.ownership import CLIENT_FAILURE_LIMIT, LOCK_AFTER_CLIENTS, LOCK_WINDOW, TRIES_PER_CONVERSATION, Verification
+from mall.plans import Plan
 from mall.store import OrderStore
 from mall.tickets import TicketStatus
 from tests.support import demo_store, order_rows
@@ -231,11 +233,36 @@ def test_unknown_order(store):
     )
 
 
-@pytest.mark.parametrize("method, plan", [("bitcoin", 1), ("alipay", 12), ("huabei", 7), ("credit_card", 0)])
-def test_invalid_choices_are_refused_before_any_write(store, method, plan):
+def test_an_unknown_method_is_refused_before_any_write(store):
     with pytest.raises(ValueError):
-        store.orders.cancel_and_reorder(UNPAID, "1234", method, plan, "c1")
+        store.orders.cancel_and_reorder(UNPAID, "1234", "bitcoin", 1, "c1")
     assert store.orders.get(UNPAID).status == "unpaid"
+
+
+@pytest.mark.parametrize("method, plan", [("alipay", 12), ("huabei", 7), ("credit_card", 0), ("credit_card", 36)])
+def test_a_plan_the_store_does_not_offer_changes_nothing(store, method, plan):
+    result = store.orders.cancel_and_reorder(UNPAID, "1234", method, plan, "c1")
+    assert result.outcome is ReorderOutcome.PLAN_NOT_OFFERED and result.replacement is None
+    assert store.orders.get(UNPAID).status == "unpaid" and store.orders.count() == len(DEMO_ORDERS)
+
+
+def test_the_plans_are_checked_when_the_change_is_made(store):
+    """The mall withdrew credit card over 6 periods after the customer chose it: the yes
+    changes nothing; a plan it added is taken at once."""
+    plans = [plan for plan in store.plans.plans() if (plan.method, plan.periods) != ("credit_card", 6)]
+    store.plans.replace_all([*plans, Plan("credit_card", 9, Decimal("0.05"))], store.plans.offers())
+    withdrawn = store.orders.cancel_and_reorder(UNPAID, "1234", "credit_card", 6, "c1")
+    assert withdrawn.outcome is ReorderOutcome.PLAN_NOT_OFFERED
+    added = store.orders.cancel_and_reorder(UNPAID, "1234", "credit_card", 9, "c1")
+    assert added.outcome is ReorderOutcome.REORDERED and added.replacement.installments == 9
+
+
+def test_an_order_names_its_item_when_it_holds_one(store):
+    assert store.orders.get(UNPAID).item == "Xiaomi 14 12GB+256GB"
+    store.orders.update(UNPAID, {"items": '[{"name": "Xiaomi 14 12GB+256GB", "quantity": 2}]'})
+    assert store.orders.get(UNPAID).item == "Xiaomi 14 12GB+256GB"
+    store.orders.update(UNPAID, {"items": '[{"name": "Xiaomi 14 12GB+256GB"}, {"name": "Xiaomi Buds 5"}]'})
+    assert store.orders.get(UNPAID).item is None
 
 
 def test_a_failed_write_rolls_everything_back(store, monkeypatch):

@@ -31,7 +31,6 @@ def test_a_killed_action_server_is_restarted_and_the_chat_stays_up(tmp_path):
         rasa_port=rasa_port,
         web_port=web_port,
         rasa_token="test-token",
-        agent_secret="test-secret",
         orders_db=tmp_path / "orders.db",
         conversations_db=tmp_path / "conversations.db",
         endpoints=write_endpoints(tmp_path, actions_port),

@@ -47,3 +47,15 @@ def test_punctuation_alone_is_not_understood():
     for tokens in (["???"], ["？？？"], ["。。。"], ["!", "…"]):
         processed = guard(["hello"]).process([message(*tokens, intent="bot_challenge")])[0]
         assert processed.get("intent")["name"] == "nlu_fallback", tokens
+
+
+def test_stretched_words_are_known_words():
+    for tokens in (["Heloo"], ["hiiii", "there"], ["byeee"], ["thanksss"]):
+        processed = guard(["hello", "hi", "there", "bye", "thanks"]).process([message(*tokens)])[0]
+        assert processed.get("intent")["name"] == "greet", tokens
+
+
+def test_stretching_a_short_word_is_still_not_understood():
+    for tokens in (["aaaaaaaa"], ["hmmmmm"], ["zzzzzz"], ["heyyy", "qqqq"]):
+        processed = guard(["a", "hmm", "z", "hello"]).process([message(*tokens)])[0]
+        assert processed.get("intent")["name"] == "nlu_fallback", tokens

@@ -1,8 +1,8 @@
 """python -m webapp [--host 127.0.0.1] [--port 8080] [--rasa-port 5005] [--rasa-api-url URL]
 
-The agent console at /agent is on when AGENT_SECRET (agents' sign-in) and RASA_TOKEN
-(the key of Rasa's HTTP API) are set; customers can sign in on the page when MALL_SECRET
-is set. The page and the console work on the orders database named by DATABASE_URL or
+The agent console at /agent is on when RASA_TOKEN (the key of Rasa's HTTP API) is set;
+agents sign in with their own accounts (python -m mall.agents). Customers can sign in on the
+page when MALL_SECRET is set. The page and the console work on the orders database named by DATABASE_URL or
 ORDERS_DB (mall.settings). --rasa-port is where the browser finds Rasa's socket.io channel
 (the load balancer's port in a cluster); the console calls Rasa's HTTP API at --rasa-api-url
 (default: Rasa on --rasa-port).
@@ -28,11 +28,10 @@ def main() -> None:
     parser.add_argument("--rasa-api-url", default=None)
     args = parser.parse_args()
     install_log_masking()
-    secret, token = settings.agent_secret(), settings.rasa_token()
+    token = settings.rasa_token()
     agent = None
-    if secret and token:
+    if token:
         agent = AgentSettings(
-            secret=secret,
             rasa_url=args.rasa_api_url or f"http://127.0.0.1:{args.rasa_port}",
             rasa_token=token,
             orders_db=str(settings.orders_database()),

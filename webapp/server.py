@@ -12,11 +12,14 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Union
 from aiohttp import web
 
 from mall import settings, support
+from mall.agents import ROLE_LABELS
+from mall.audit import AUDIT_LABELS
 from mall.catalog import ORDER_STATUSES, PAYMENT_METHODS, money
 from mall.demo import SHOWCASE_ORDER_IDS
 from mall.orders import Order
 from mall.outcomes import HANDOFF_REASON_LABELS
 from mall.store import OrderStore
+from mall.tickets import CLOSE_REASON_LABELS, TICKET_STATUS_LABELS
 from webapp import security
 from webapp.agent import AgentSettings, add_agent_console
 from webapp.metrics import add_metrics
@@ -74,7 +77,7 @@ async def widget_bundle(request: web.Request) -> web.FileResponse:
 
 
 async def console_off(request: web.Request) -> web.Response:
-    return web.Response(status=503, text="The agent console needs AGENT_SECRET and RASA_TOKEN.")
+    return web.Response(status=503, text="The agent console needs RASA_TOKEN (the key of Rasa's HTTP API).")
 
 
 def front_end_constants(app_settings: Settings) -> Dict[str, Any]:
@@ -89,6 +92,14 @@ def front_end_constants(app_settings: Settings) -> Dict[str, Any]:
         },
         "paymentMethods": {code: {"zh": method.zh, "en": method.en} for code, method in PAYMENT_METHODS.items()},
         "handoffReasons": HANDOFF_REASON_LABELS,
+        "helpdesk": {
+            "roles": ROLE_LABELS,
+            "ticketStatuses": TICKET_STATUS_LABELS,
+            "closeReasons": CLOSE_REASON_LABELS,
+            "auditActions": AUDIT_LABELS,
+            "maxChats": settings.agent_max_chats(),
+            "idleMinutes": settings.handoff_idle_minutes(),
+        },
     }
 
 

@@ -1,0 +1,212 @@
+"""Draws a second sample of records from the public datasets already used (docs/DATA.md), for
+hand labelling into data/real/labelled_extra.tsv (training only).
+
+    python scripts/real_sample.py MIRROR_DIR OUT.tsv
+
+MIRROR_DIR holds git mirrors of the source repositories at the commits named in
+data/real/sources/*/README.md (development time only; nothing is downloaded at run time).
+Per (source, source label), at most LIMITS records are drawn after a seeded shuffle, from
+records that are in none of data/real/sources/*/extract.tsv (the first sample), not in
+data/real/labelled.tsv and not in either held-out set (texts compared as scripts/real_data.py
+normalises them). The output lists source, source_label, text and the intent the source label
+proposes; the intent of every row is then decided by reading it (docs/DATA.md, "Second sample").
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, Iterable, List, Set, Tuple
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scripts.real_data import CURATED_HOLDOUT, HOLDOUT_OUT, LABELLED, _intent_examples, normalise  # noqa: E402
+
+SEED = 20250301
+
+# (source, source label) -> (proposed intent, how many records at most)
+CLINC = {
+    "greeting": ("greet", 200),
+    "goodbye": ("goodbye", 200),
+    "thank_you": ("thank", 200),
+    "yes": ("affirm", 200),
+    "no": ("deny", 200),
+    "are_you_a_bot": ("bot_challenge", 200),
+    "what_can_i_ask_you": ("ask_help", 200),
+    "order_status": ("check_order_status", 200),
+    "oos": ("out_of_scope", 90),
+}
+CLINC_OOS_EACH = 5  # per out_of_scope label of the first sample
+HINT3_IN_SCOPE = {  # every remaining record
+    ("sofmattress", "ORDER_STATUS"): "check_order_status",
+    ("sofmattress", "DELAY_IN_DELIVERY"): "check_order_status",
+    ("sofmattress", "EMI"): "ask_installment_options",
+    ("sofmattress", "COD"): "ask_installment_options",
+    ("sofmattress", "LEAD_GEN"): "request_human",
+    ("curekart", "ORDER_STATUS"): "check_order_status",
+    ("curekart", "DELAY_IN_PARCEL"): "check_order_status",
+    ("curekart", "ORDER_QUERY"): "check_order_status",
+    ("curekart", "CHAT_WITH_AGENT"): "request_human",
+    ("curekart", "CALL_CENTER"): "request_human",
+    ("curekart", "MODES_OF_PAYMENTS"): "ask_installment_options",
+    ("curekart", "ORDER_TAKING"): "out_of_scope",
+    ("curekart", "PAYMENT_AND_BILL"): "out_of_scope",
+    ("powerplay11", "CHAT_WITH_AN_AGENT"): "request_human",
+    ("powerplay11", "CONTACT_NUMBER"): "request_human",
+    ("powerplay11", "GREETINGS_DAY"): "greet",
+    ("powerplay11", "THANKS"): "thank",
+    ("powerplay11", "CAPABILITIES"): "ask_help",
+}
+HINT3_OOS_EACH = 12  # per other label of the first sample (NO_NODES_DETECTED: NO_NODES_EACH)
+NO_NODES_EACH = {"sofmattress": 110, "curekart": 150, "powerplay11": 60}
+DSTC11_IN_SCOPE = {
+    ("insurance", "PayBill"): "ask_repayment",
+    ("insurance", "CheckPaymentStatus"): "check_order_status",
+    ("insurance", "UpdatePaymentPreference"): "change_payment_method",
+    ("finance", "SetAutoPayment"): "ask_repayment",
+}
+DSTC11_OOS_EACH = 8
+BANKING77_EACH = 6
+HWU64 = {"general_praise": 45, "general_affirm": 40, "general_negate": 40, "general_quirky": 25, "general_joke": 15}
+HWU64_OTHER_EACH = 5
+HWU64_INTENTS = {"general_praise": "thank", "general_affirm": "affirm", "general_negate": "deny"}
+HWU_DIR = "CrossValidation/autoGeneFromRealAnno/autoGene_2018_03_22-13_01_25_169/CrossValidation"
+
+
+def git_show(repo: Path, path: str) -> bytes:
+    return subprocess.run(["git", "-C", str(repo), "show", f"HEAD:{path}"], check=True, capture_output=True).stdout
+
+
+def git_ls(repo: Path, prefix: str) -> List[str]:
+    command = ["git", "-C", str(repo), "ls-tree", "-r", "--name-only", "HEAD", prefix]
+    out = subprocess.run(command, check=True, capture_output=True)
+    return out.stdout.decode().splitlines()
+
+
+def excluded_texts() -> Set[str]:
+    texts: Set[str] = set()
+    for extract in (ROOT / "data" / "real" / "sources").glob("*/extract.tsv"):
+        with extract.open(encoding="utf-8", newline="") as f:
+            texts.update(normalise(row["text"]) for row in csv.DictReader(f, delimiter="\t"))
+    with LABELLED.open(encoding="utf-8", newline="") as f:
+        texts.update(normalise(row["text"]) for row in csv.DictReader(f, delimiter="\t"))
+    for path in (HOLDOUT_OUT, CURATED_HOLDOUT):
+        texts.update(normalise(text) for _, text in _intent_examples(path))
+    return texts
+
+
+def first_sample_labels() -> Dict[str, Set[str]]:
+    """source -> source labels used in the first sample."""
+    labels: Dict[str, Set[str]] = {}
+    with LABELLED.open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            labels.setdefault(row["source"], set()).add(row["source_label"])
+    return labels
+
+
+def draw(records: Iterable[Tuple[str, str]], limit: int, key: str, seen: Set[str]) -> List[Tuple[str, str]]:
+    """Up to `limit` (label, text) records not seen before, after a seeded shuffle."""
+    pool, keys = [], set()
+    for label, text in sorted(set(records)):
+        k = normalise(text)
+        if k and k not in seen and k not in keys:
+            keys.add(k)
+            pool.append((label, text))
+    random.Random(f"{SEED}-{key}").shuffle(pool)
+    chosen = pool[:limit]
+    seen.update(normalise(text) for _, text in chosen)
+    return chosen
+
+
+def main(argv: List[str]) -> int:
+    mirror, out = Path(argv[0]), Path(argv[1])
+    seen = excluded_texts()
+    used = first_sample_labels()
+    rows: List[Tuple[str, str, str, str]] = []  # source, source_label, text, proposed intent
+
+    clinc = json.loads(git_show(mirror / "clinc+oos-eval/repo", "data/data_full.json"))
+    by_label: Dict[str, List[str]] = {}
+    for split in clinc.values():
+        for text, label in split:
+            by_label.setdefault(label, []).append(text)
+    plan = dict(CLINC)
+    for label in sorted(used["clinc150"] - set(CLINC)):
+        plan[label] = ("out_of_scope", CLINC_OOS_EACH)
+    for label, (intent, limit) in sorted(plan.items()):
+        for _, text in draw(((label, t) for t in by_label[label]), limit, f"clinc-{label}", seen):
+            rows.append(("clinc150", label, text, intent))
+
+    hint3 = mirror / "hellohaptik+HINT3/repo"
+    for bot in ("sofmattress", "curekart", "powerplay11"):
+        records: Dict[str, List[str]] = {}
+        for split in ("train", "test"):
+            data = git_show(hint3, f"dataset/v2/{split}/{bot}_{split}.csv").decode("utf-8")
+            for record in csv.DictReader(io.StringIO(data)):
+                records.setdefault(record["label"], []).append(record["sentence"])
+        source = f"hint3_{bot}"
+        labels = {label for (b, label) in HINT3_IN_SCOPE if b == bot} | used.get(source, set())
+        for label in sorted(labels):
+            if (bot, label) in HINT3_IN_SCOPE:
+                intent, limit = HINT3_IN_SCOPE[(bot, label)], 10_000
+            elif label == "NO_NODES_DETECTED":
+                intent, limit = "out_of_scope", NO_NODES_EACH[bot]
+            else:
+                intent, limit = "out_of_scope", HINT3_OOS_EACH
+            for _, text in draw(((label, t) for t in records.get(label, [])), limit, f"{source}-{label}", seen):
+                rows.append((source, label, text, intent))
+
+    dstc = mirror / "amazon-science+dstc11-track2-intent-induction/repo"
+    for domain, folder in (("insurance", "development"), ("banking", "test-banking"), ("finance", "test-finance")):
+        records = {}
+        for line in git_show(dstc, f"dstc11/{folder}/test-utterances.jsonl").decode("utf-8").splitlines():
+            record = json.loads(line)
+            records.setdefault(record["intent"], []).append(record["utterance"])
+        source = f"dstc11_{domain}"
+        labels = {label for (d, label) in DSTC11_IN_SCOPE if d == domain} | used.get(source, set())
+        for label in sorted(labels):
+            intent, limit = DSTC11_IN_SCOPE.get((domain, label), "out_of_scope"), DSTC11_OOS_EACH
+            if (domain, label) in DSTC11_IN_SCOPE:
+                limit = 10_000
+            for _, text in draw(((label, t) for t in records.get(label, [])), limit, f"{source}-{label}", seen):
+                rows.append((source, label, text, intent))
+
+    banking = mirror / "PolyAI-LDN+task-specific-datasets/repo"
+    records = {}
+    for split in ("train", "test"):
+        for record in csv.DictReader(io.StringIO(git_show(banking, f"banking_data/{split}.csv").decode("utf-8"))):
+            records.setdefault(record["category"], []).append(record["text"])
+    for label in sorted(used["banking77"]):
+        for _, text in draw(((label, t) for t in records[label]), BANKING77_EACH, f"banking77-{label}", seen):
+            rows.append(("banking77", label, text, "out_of_scope"))
+
+    hwu = mirror / "xliuhw+NLU-Evaluation-Data/repo"
+    records = {}
+    for path in git_ls(hwu, HWU_DIR):
+        if "/testset/csv/" not in path:
+            continue
+        data = git_show(hwu, path).decode("utf-8")
+        for record in csv.DictReader(io.StringIO(data), delimiter=";"):
+            label = f"{record['scenario']}_{record['intent']}"
+            records.setdefault(label, []).append(record["answer_from_user"])
+    for label in sorted(used["hwu64"]):
+        limit = HWU64.get(label, HWU64_OTHER_EACH)
+        intent = HWU64_INTENTS.get(label, "out_of_scope")
+        for _, text in draw(((label, t) for t in records.get(label, [])), limit, f"hwu64-{label}", seen):
+            rows.append(("hwu64", label, text, intent))
+
+    with out.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, delimiter="\t", lineterminator="\n")
+        writer.writerow(["source", "source_label", "text", "proposed"])
+        writer.writerows(rows)
+    print(f"{len(rows)} records drawn -> {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,65 @@
+// Agent console: signing in and out, and the parts put together (see the other modules).
+
+import { $, api, isSupervisor, post, state } from "./common.js";
+import { clearConversation, refreshConversation, selected, setUpConversation } from "./conversation.js";
+import { connect, disconnect, setUpMute } from "./live.js";
+import { refreshTickets, resetTickets } from "./tickets.js";
+import { refreshView, setUpAdmin, showView } from "./admin.js";
+
+function showLogin(message) {
+  disconnect();
+  state.agent = null;
+  state.csrf = null;
+  resetTickets();
+  clearConversation();
+  ["console", "logout", "tabs", "mute"].forEach(function (id) { $(id).hidden = true; });
+  $("whoami").textContent = "";
+  $("login").hidden = false;
+  $("login-error").textContent = message || "";
+}
+
+function showConsole(body) {
+  state.agent = body.agent;
+  document.body.classList.toggle("supervisor", isSupervisor());
+  $("whoami").textContent = body.agent.display_name + " (" + body.agent.name + ")";
+  $("login").hidden = true;
+  ["console", "logout", "tabs", "mute"].forEach(function (id) { $(id).hidden = false; });
+  showView("tickets");
+  connect({
+    tickets: function () {
+      refreshTickets().catch(function () {});
+      refreshConversation();
+      refreshView();
+    },
+    conversation: function (ticketId) { if (ticketId === selected()) refreshConversation(); },
+    signedOut: function () { showLogin("您已被登出 · You have been signed out"); },
+    lost: function () { api("/api/me").then(showConsole).catch(function () {}); },
+  });
+}
+
+$("login").addEventListener("submit", async function (event) {
+  event.preventDefault();
+  $("login-error").textContent = "";
+  try {
+    showConsole(await post("/login", { name: $("name").value.trim(), password: $("password").value }));
+    $("password").value = "";
+  } catch (failure) {
+    $("login-error").textContent = failure.status === 429
+      ? "尝试次数过多，请稍后再试 · Too many attempts, try again shortly"
+      : "账号或密码不对 · Wrong name or password";
+  }
+});
+
+$("logout").addEventListener("click", async function () {
+  await post("/logout").catch(function () {});
+  showLogin();
+});
+
+document.addEventListener("console:signed-out", function () {
+  if (state.agent) showLogin("您已被登出 · You have been signed out");
+});
+
+setUpConversation();
+setUpAdmin();
+setUpMute();
+api("/api/me").then(showConsole).catch(function () { showLogin(); });

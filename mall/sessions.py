@@ -35,11 +35,20 @@ Event = Dict[str, Any]
 # -- what the events say -----------------------------------------------------------------
 
 # Responses that answer the customer's question: the installment topics (howto, options,
-# fees, review, and the quotes of issue 20: every `utter_installment_…` response), repaying,
-# and an order's status shown after the customer proved it is theirs.
+# fees, review: every `utter_installment_…` response), quotes (issue 20: what a plan costs for a
+# price or an order), repaying, and an order's status shown after the customer proved it is theirs.
 ANSWER_TOPIC = "installment"
 ANSWERS = frozenset(
-    ["utter_repayment", "utter_order_status", "utter_order_status_unpaid", "utter_order_closed", "utter_order_replaced"]
+    [
+        "utter_quote_price",
+        "utter_quote_order",
+        "utter_quote_in_full",
+        "utter_repayment",
+        "utter_order_status",
+        "utter_order_status_unpaid",
+        "utter_order_closed",
+        "utter_order_replaced",
+    ]
 )
 # A finished task: the order was cancelled and placed again with the new method (or the
 # repeated yes of one that was).

@@ -7,7 +7,7 @@ from typing import Iterator
 
 import pytest
 
-from mall import figures, rollup
+from mall import figures, rollup, sessions
 from mall.conversations import ConversationLog
 from mall.figures import DEFINITIONS
 from mall.sessions import every_session
@@ -164,3 +164,12 @@ def test_the_running_sums_are_the_sessions_counted_again(log):
         rollup.recount(connection, every_session(connection))
         counted = sorted(rollup.sums(connection, None, None), key=lambda row: (row["day"], row["language"]))
     assert [row for row in running if any(row[name] for name in rollup.COUNTERS)] == counted
+
+
+def test_the_answers_counted_are_responses_of_the_assistant():
+    from tests.support import assistant_domain
+
+    responses = set(assistant_domain().responses)
+    assert sessions.ANSWERS <= responses
+    assert {name for name in responses if name.startswith(f"utter_{sessions.ANSWER_TOPIC}_")}
+    assert sessions.REORDERED | sessions.CHANGE_NOT_POSSIBLE | {sessions.COMMENT_THANKS} <= responses

@@ -170,6 +170,6 @@ def test_the_answers_counted_are_responses_of_the_assistant():
     from tests.support import assistant_domain
 
     responses = set(assistant_domain().responses)
-    assert sessions.ANSWERS <= responses
+    assert responses >= sessions.ANSWERS
     assert {name for name in responses if name.startswith(f"utter_{sessions.ANSWER_TOPIC}_")}
-    assert sessions.REORDERED | sessions.CHANGE_NOT_POSSIBLE | {sessions.COMMENT_THANKS} <= responses
+    assert responses >= sessions.REORDERED | sessions.CHANGE_NOT_POSSIBLE | {sessions.COMMENT_THANKS}

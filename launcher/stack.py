@@ -109,13 +109,22 @@ class AgentAccess:
         return {settings.RASA_TOKEN_ENV: self.rasa_token}
 
 
-def prepare_store(location: Location) -> List[Tuple[Agent, str]]:
-    """A new orders database gets the demo orders before anything reads it (the page lists
-    them), and, with no agents yet, the first agents' accounts: returned with their
-    passwords, to be shown once."""
+def prepare_demo(location: Location) -> None:
+    """A new orders database gets the demo orders and plans before any server reads it (the
+    page lists the orders, the Rasa server's replies list the plans)."""
     store = OrderStore(location)
     try:
         demo.init(store)
+    finally:
+        store.close()
+
+
+def prepare_store(location: Location) -> List[Tuple[Agent, str]]:
+    """What `make serve` starts from: the demo data (prepare_demo), and, with no agents yet,
+    the first agents' accounts: returned with their passwords, to be shown once."""
+    prepare_demo(location)
+    store = OrderStore(location)
+    try:
         return store.agents.create_first_accounts()
     finally:
         store.close()
@@ -262,7 +271,7 @@ def running_assistant(
     console, Rasa's HTTP API is on and needs its key."""
     workdir.mkdir(parents=True, exist_ok=True)
     orders_db = orders_db or workdir / "orders.db"
-    prepare_store(orders_db)  # as make serve does (the accounts it may create are not needed here)
+    prepare_demo(orders_db)  # the tests make the agents they need
     actions_port, rasa_port, web_port = free_port(), free_port(), free_port()
     origin = f"http://127.0.0.1:{web_port}"
     rasa_args = ["--cors", origin] if with_web else []

@@ -124,12 +124,10 @@ def draw(records: Iterable[Tuple[str, str]], limit: int, key: str, seen: Set[str
     return chosen
 
 
-def main(argv: List[str]) -> int:
-    mirror, out = Path(argv[0]), Path(argv[1])
-    seen = excluded_texts()
-    used = first_sample_labels()
-    rows: List[Tuple[str, str, str, str]] = []  # source, source_label, text, proposed intent
+Row = Tuple[str, str, str, str]  # source, source_label, text, proposed intent
 
+
+def clinc_rows(mirror: Path, used: Dict[str, Set[str]], seen: Set[str]) -> List[Row]:
     clinc = json.loads(git_show(mirror / "clinc+oos-eval/repo", "data/data_full.json"))
     by_label: Dict[str, List[str]] = {}
     for split in clinc.values():
@@ -138,11 +136,15 @@ def main(argv: List[str]) -> int:
     plan = dict(CLINC)
     for label in sorted(used["clinc150"] - set(CLINC)):
         plan[label] = ("out_of_scope", CLINC_OOS_EACH)
+    rows = []
     for label, (intent, limit) in sorted(plan.items()):
         for _, text in draw(((label, t) for t in by_label[label]), limit, f"clinc-{label}", seen):
             rows.append(("clinc150", label, text, intent))
+    return rows
 
-    hint3 = mirror / "hellohaptik+HINT3/repo"
+
+def hint3_rows(mirror: Path, used: Dict[str, Set[str]], seen: Set[str]) -> List[Row]:
+    hint3, rows = mirror / "hellohaptik+HINT3/repo", []
     for bot in ("sofmattress", "curekart", "powerplay11"):
         records: Dict[str, List[str]] = {}
         for split in ("train", "test"):
@@ -160,10 +162,13 @@ def main(argv: List[str]) -> int:
                 intent, limit = "out_of_scope", HINT3_OOS_EACH
             for _, text in draw(((label, t) for t in records.get(label, [])), limit, f"{source}-{label}", seen):
                 rows.append((source, label, text, intent))
+    return rows
 
-    dstc = mirror / "amazon-science+dstc11-track2-intent-induction/repo"
+
+def dstc11_rows(mirror: Path, used: Dict[str, Set[str]], seen: Set[str]) -> List[Row]:
+    dstc, rows = mirror / "amazon-science+dstc11-track2-intent-induction/repo", []
     for domain, folder in (("insurance", "development"), ("banking", "test-banking"), ("finance", "test-finance")):
-        records = {}
+        records: Dict[str, List[str]] = {}
         for line in git_show(dstc, f"dstc11/{folder}/test-utterances.jsonl").decode("utf-8").splitlines():
             record = json.loads(line)
             records.setdefault(record["intent"], []).append(record["utterance"])
@@ -175,18 +180,22 @@ def main(argv: List[str]) -> int:
                 limit = 10_000
             for _, text in draw(((label, t) for t in records.get(label, [])), limit, f"{source}-{label}", seen):
                 rows.append((source, label, text, intent))
+    return rows
 
-    banking = mirror / "PolyAI-LDN+task-specific-datasets/repo"
-    records = {}
+
+def banking77_rows(mirror: Path, used: Dict[str, Set[str]], seen: Set[str]) -> List[Row]:
+    banking, records, rows = mirror / "PolyAI-LDN+task-specific-datasets/repo", {}, []
     for split in ("train", "test"):
         for record in csv.DictReader(io.StringIO(git_show(banking, f"banking_data/{split}.csv").decode("utf-8"))):
             records.setdefault(record["category"], []).append(record["text"])
     for label in sorted(used["banking77"]):
         for _, text in draw(((label, t) for t in records[label]), BANKING77_EACH, f"banking77-{label}", seen):
             rows.append(("banking77", label, text, "out_of_scope"))
+    return rows
 
-    hwu = mirror / "xliuhw+NLU-Evaluation-Data/repo"
-    records = {}
+
+def hwu64_rows(mirror: Path, used: Dict[str, Set[str]], seen: Set[str]) -> List[Row]:
+    hwu, records, rows = mirror / "xliuhw+NLU-Evaluation-Data/repo", {}, []
     for path in git_ls(hwu, HWU_DIR):
         if "/testset/csv/" not in path:
             continue
@@ -199,7 +208,15 @@ def main(argv: List[str]) -> int:
         intent = HWU64_INTENTS.get(label, "out_of_scope")
         for _, text in draw(((label, t) for t in records.get(label, [])), limit, f"hwu64-{label}", seen):
             rows.append(("hwu64", label, text, intent))
+    return rows
 
+
+def main(argv: List[str]) -> int:
+    mirror, out = Path(argv[0]), Path(argv[1])
+    seen, used = excluded_texts(), first_sample_labels()
+    rows: List[Row] = []
+    for source_rows in (clinc_rows, hint3_rows, dstc11_rows, banking77_rows, hwu64_rows):
+        rows += source_rows(mirror, used, seen)  # in this order: `seen` grows as each draws
     with out.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, delimiter="\t", lineterminator="\n")
         writer.writerow(["source", "source_label", "text", "proposed"])

@@ -16,7 +16,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONWARNINGS := ignore
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup train shell serve serve-cluster reset-db review test lint validate test-unit test-stories bench reliability eval tune-fallback clean
+.PHONY: help setup train shell serve serve-cluster reset-db review insights demo-traffic test lint validate test-unit test-stories bench reliability eval tune-fallback clean
 
 help: ## this list
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -49,6 +49,12 @@ reset-db: $(VENV)/.installed ## put the demo orders back to their starting state
 review: $(VENV)/.installed ## messages the assistant missed, grouped by nearest intent, to label into data/nlu/
 	$(PYTHON) -m mall.review
 
+insights: $(VENV)/.installed ## the figures (sessions, containment, resolution, the change funnel, CSAT) with their definitions
+	$(PYTHON) -m mall.insights
+
+demo-traffic: train ## play about 200 realistic sessions over the past 14 days, for living figures
+	$(PYTHON) -m scripts.demo_traffic
+
 test: lint validate test-unit test-stories ## everything a change must pass (CI runs this)
 
 lint: $(VENV)/.installed ## ruff (lint and format) and mypy on the product packages
@@ -73,8 +79,9 @@ test-stories: train ## rasa test stories and the held-out NLU set
 tune-fallback: $(VENV)/.installed ## re-choose the fallback threshold on held-out data: docs/FALLBACK.md
 	$(PYTHON) scripts/tune_fallback.py
 
+# ONLY=insights: only issue 22's measurements (recording, the figures over a million sessions).
 bench: $(VENV)/.installed ## performance against Rasa's stock bot: docs/BENCHMARK.md
-	$(PYTHON) -m bench
+	$(PYTHON) -m bench $(if $(ONLY),--only $(ONLY))
 
 reliability: train ## hostile load and outages, measured: the figures in docs/RELIABILITY.md
 	$(PYTHON) -m bench.hostile

@@ -12,7 +12,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-from mall import support
+from mall import metrics, support
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +28,7 @@ def apologise_on_failure(run: Run) -> Run:
             return await run(action, dispatcher, tracker, domain)
         except Exception:
             logger.exception("Action %s failed for conversation %s", action.name(), tracker.sender_id)
+            metrics.ACTION_FAILURES.labels(action.name(), metrics.SEEN_BY_ACTION_SERVER).inc()
             dispatcher.utter_message(response=support.APOLOGY_RESPONSE)
             return _undo_unvalidated_slots(action, tracker)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 from bench.plots import plot_load, plot_turns
-from bench.targets import ratio, targets
+from bench.targets import insights_targets, ratio, targets
 
 Results = Dict[str, Any]
 
@@ -71,7 +71,7 @@ def _targets(ours: Results, stock: Results, lookup: Results, meta: Results) -> L
         "|---|---|---|",
         *[
             f"| {target} | {measured} | {'yes' if met else '**no**'} |"
-            for target, measured, met in targets(ours, stock, lookup, meta["cluster"])
+            for target, measured, met in targets(ours, stock, lookup, meta["cluster"], meta["insights"])
         ],
     ]
 
@@ -193,6 +193,53 @@ def _cluster(meta: Results) -> List[str]:
     ]
 
 
+INSIGHTS_HEADING = "## Insights: recording sessions, and the figures over a million"
+
+
+def insights_section(insights: Results) -> List[str]:
+    """Issue 22's measurements (bench.insights), a section of its own."""
+    lines = [
+        INSIGHTS_HEADING,
+        "",
+        "Recording: a FAQ turn's save in the conversation store (its events, its session row and the sums by",
+        "day, the metrics), p50 over 400 turns of 40 conversations, three rounds alternated, with the recording",
+        "and with mall.sessions.record replaced by nothing (PostgreSQL: commits not waiting for the disk, a wait",
+        "the same either way that hid the difference in its steps). Figures: 1,000,000 generated sessions over the past",
+        "year, then `mall.figures` over all of them (what `python -m mall.insights --json` computes), median of 5.",
+        "",
+        "| | turn's save without recording | with | added | figures for 1,000,000 sessions |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for backend, name in (("sqlite", "SQLite"), ("postgresql", "PostgreSQL")):
+        recording, figures = insights[f"recording_{backend}"], insights[f"figures_{backend}"]
+        lines.append(
+            f"| {name} | {recording['without_ms']:.2f} ms | {recording['with_ms']:.2f} ms "
+            f"| {recording['added_ms']:.2f} ms | {1000 * figures['median_s']:.0f} ms |"
+        )
+    return lines
+
+
+def update_insights(report: Path, insights: Results) -> None:
+    """`make bench ONLY=insights`: this section and its rows of the targets replaced in the
+    report of the last full run."""
+    text = report.read_text()
+    rows = insights_targets(insights)
+    names = {target.split("(")[0] for target, _, _ in rows}
+    lines = [line for line in text.splitlines() if not any(line.startswith(f"| {name}") for name in names)]
+    table_end = next(
+        i for i, line in enumerate(lines) if i > lines.index("## Targets") + 3 and not line.startswith("|")
+    )
+    lines[table_end:table_end] = [f"| {t} | {m} | {'yes' if met else '**no**'} |" for t, m, met in rows]
+    if INSIGHTS_HEADING in lines:
+        start = lines.index(INSIGHTS_HEADING)
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+        lines[start:end] = [*insights_section(insights), ""]
+    else:
+        before = next(i for i, line in enumerate(lines) if line.startswith("## Accuracy"))
+        lines[before:before] = [*insights_section(insights), ""]
+    report.write_text("\n".join(lines) + "\n")
+
+
 def _accuracy(meta: Results) -> List[str]:
     accuracy = meta["accuracy"]
     return [
@@ -228,6 +275,7 @@ def write(report: Path, ours: Results, stock: Results, lookup: Results, meta: Re
         _start_and_training(ours, stock),
         _lookups(lookup, meta),
         _cluster(meta),
+        insights_section(meta["insights"]),
         _accuracy(meta),
         REPRODUCE,
     ]

@@ -13,6 +13,7 @@ The tests and the benchmark run the same cluster on free ports (`running_cluster
 from __future__ import annotations
 
 import secrets
+import shutil
 import threading
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -208,6 +209,15 @@ def write_nginx_conf(config: ClusterConfig) -> Path:
     return path
 
 
+def metrics_dir_env(config: ClusterConfig) -> Dict[str, str]:
+    """The action server's workers share their metrics through files (mall.metrics): a new,
+    empty folder for each start of the cluster."""
+    folder = config.state / "metrics-actions"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return {settings.METRICS_DIR_ENV: str(folder)}
+
+
 def cluster_services(config: ClusterConfig, database_url: str, redis_url: str) -> List[Service]:
     env = stack.server_env(
         settings.orders_db(),
@@ -223,7 +233,7 @@ def cluster_services(config: ClusterConfig, database_url: str, redis_url: str) -
     config.state.mkdir(parents=True, exist_ok=True)
     endpoints = stack.write_endpoints(config.state, config.actions_port)
     rasa_env, rasa_args = stack.rasa_server_settings(env, config.origins, config.mall_secret, config.rasa_token)
-    services = [stack.actions_service(config.actions_port, config.logs, env)]
+    services = [stack.actions_service(config.actions_port, config.logs, {**env, **metrics_dir_env(config)})]
     for number, port in enumerate(config.rasa_ports, start=1):
         services.append(
             Service(

@@ -175,6 +175,7 @@ class Assistant:
     web_url: Optional[str] = None
     agent: Optional[AgentAccess] = None
     mall_secret: Optional[str] = None  # with the page: the key of customer tokens
+    actions_metrics_url: Optional[str] = None  # the action server's metrics for Prometheus
 
     def say(self, sender: str, text: str, metadata: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
         """One customer message through the REST channel; the bot's replies."""
@@ -190,6 +191,7 @@ class Assistant:
 class ActionServer:
     url: str
     process: Any
+    metrics_url: str  # its metrics for Prometheus, on a port of their own (actions/metrics_server.py)
 
     def kill(self) -> None:
         kill(self.process)
@@ -208,11 +210,13 @@ def running_actions(
     command: Callable[[int], List[str]] = actions_command,
 ) -> Iterator[ActionServer]:
     """`command`: the action server's command line for a port (`rasa run actions`)."""
-    port = port or free_port()
+    port, metrics_port = port or free_port(), free_port()
     log = workdir / "actions.log"
-    env = server_env(orders_db, _conversations(workdir), extra_env)
+    env = server_env(
+        orders_db, _conversations(workdir), {settings.ACTIONS_METRICS_PORT_ENV: str(metrics_port), **(extra_env or {})}
+    )
     with background(command(port), log, env) as process:
-        server = ActionServer(f"http://127.0.0.1:{port}", process)
+        server = ActionServer(f"http://127.0.0.1:{port}", process, f"http://127.0.0.1:{metrics_port}/metrics")
         wait_until_up(f"{server.url}/health", process, log)
         yield server
 
@@ -276,11 +280,11 @@ def running_assistant(
     if agent:
         rasa_args += rasa_api_args(agent.rasa_token)
     with ExitStack() as stack:
-        actions_url = stack.enter_context(running_actions(workdir, orders_db, actions_port)).url
+        actions = stack.enter_context(running_actions(workdir, orders_db, actions_port))
         rasa_url = stack.enter_context(
             running_rasa(workdir, actions_port, orders_db, port=rasa_port, extra_args=rasa_args, extra_env=rasa_env)
         )
         web_url = None
         if with_web:
             web_url = stack.enter_context(running_web(workdir, rasa_port, orders_db, web_port, agent, mall_secret))
-        yield Assistant(rasa_url, actions_url, orders_db, workdir, web_url, agent, mall_secret)
+        yield Assistant(rasa_url, actions.url, orders_db, workdir, web_url, agent, mall_secret, actions.metrics_url)

@@ -22,6 +22,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import sqlalchemy as sa
 
+from mall import metrics, rollup, sessions
 from mall.db import Database, Location
 
 Event = Dict[str, Any]
@@ -119,6 +120,8 @@ class ConversationLog:
         self.db = Database(location)
         with self.db.transaction("conversations:schema") as connection:  # two servers start at once
             METADATA.create_all(connection, checkfirst=True)
+            sessions.METADATA.create_all(connection, checkfirst=True)
+            rollup.METADATA.create_all(connection, checkfirst=True)
 
     def close(self) -> None:
         self.db.dispose()
@@ -153,6 +156,11 @@ class ConversationLog:
                     return event
         return None
 
+    def current_session(self, sender_id: str) -> Optional[sessions.Session]:
+        """The conversation's latest session as recorded so far (its saved turns)."""
+        with self.db.connection() as connection:
+            return sessions.latest(connection, sender_id)
+
     def events_before_window(self, sender_id: str) -> List[Event]:
         """What the dialogue engine no longer sees of a conversation."""
         stored = self.conversation(sender_id)
@@ -163,8 +171,10 @@ class ConversationLog:
             return list(connection.execute(sa.select(conversations_table.c.sender_id)).scalars())
 
     def append(self, sender_id: str, first_seq: int, events: List[Event], window: Optional[NewWindow] = None) -> None:
-        """Store `events` from sequence number `first_seq` on, and move the window, in one
-        transaction. A sequence number taken already (a second writer) fails the whole call."""
+        """Store `events` from sequence number `first_seq` on, record what they did to their
+        sessions (mall.sessions), and move the window, in one transaction. A sequence number
+        taken already (a second writer) fails the whole call: nothing is stored or counted."""
+        recorded = sessions.Recorded()
         with self.db.transaction() as connection:
             if events:
                 connection.execute(
@@ -174,6 +184,7 @@ class ConversationLog:
                         for i, event in enumerate(events)
                     ],
                 )
+                recorded = sessions.record(connection, sender_id, first_seq, events)
             self.db.upsert(
                 conversations_table,
                 {"sender_id": sender_id, "event_count": first_seq + len(events)},
@@ -185,6 +196,7 @@ class ConversationLog:
                     _MOVE_WINDOW,
                     {"conversation": sender_id, "start": window.start, "state": json.dumps(window.state)},
                 )
+        metrics.count(recorded)  # once stored: a failed save counts nothing
 
     # -- presence ----------------------------------------------------------------------------
 

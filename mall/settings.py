@@ -52,6 +52,12 @@ PAGE_ORIGINS_ENV = "MALL_PAGE_ORIGINS"
 # process, browsers connect directly): nobody's, since any client can send the header.
 TRUSTED_PROXIES_ENV = "MALL_TRUSTED_PROXIES"
 
+# Metrics (mall.metrics): prometheus-client's own variable, for servers of several worker
+# processes (set by the launcher for the action server; read by prometheus-client itself), and
+# the action server's metrics port (it has no route of its own to spare: actions/metrics_server.py).
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+ACTIONS_METRICS_PORT_ENV = "ACTIONS_METRICS_PORT"
+
 # Limits at the door of the Rasa server (rasa_addons.channels). The cost of a message grows
 # with its length; no real customer message seen so far was longer than 300 characters
 # (data/real/), and docs/RELIABILITY.md has what a message at the limit costs. A longer one
@@ -116,6 +122,7 @@ class Ports:
     cluster_redis: int = 6380
     cluster_page: int = 8081  # the page and console, behind the load balancer
     cluster_rasa_api: int = 8082  # the load balancer's door to Rasa's HTTP API, for the console only
+    actions_metrics: int = 9055  # the action server's metrics for Prometheus (Rasa and the web app: /metrics)
 
 
 PORTS = Ports()
@@ -145,6 +152,14 @@ def conversations_database(env: Optional[Mapping[str, str]] = None) -> Union[str
 
 def action_timeout_seconds(env: Optional[Mapping[str, str]] = None) -> float:
     return float(_environ(env).get(ACTION_TIMEOUT_ENV) or DEFAULT_ACTION_TIMEOUT_SECONDS)
+
+
+def metrics_dir(env: Optional[Mapping[str, str]] = None) -> Optional[str]:
+    return _environ(env).get(METRICS_DIR_ENV) or None
+
+
+def actions_metrics_port(env: Optional[Mapping[str, str]] = None) -> int:
+    return int(_environ(env).get(ACTIONS_METRICS_PORT_ENV) or PORTS.actions_metrics)
 
 
 def database_url(env: Optional[Mapping[str, str]] = None) -> Optional[str]:

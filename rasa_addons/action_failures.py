@@ -42,6 +42,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 
 from mall import settings
+from rasa_addons import metrics
 from rasa_addons.apology import apology
 
 logger = logging.getLogger(__name__)
@@ -90,6 +91,7 @@ class _ApologisingAction:
             raise  # a form that got no answer to its question: normal, the rules take over
         except (RasaException, asyncio.TimeoutError) as failure:
             logger.error("Action '%s' could not run on the action server: %r", self._action.name(), failure)
+            metrics.action_failed(self._action.name())
             reply = await apology(nlg, tracker, output_channel.name())
             events = revert_latest_message(tracker, self._action.name())
             if reply:

@@ -28,7 +28,7 @@ from sanic.request import Request
 
 from mall import settings
 from mall.identity import client_address, client_key
-from rasa_addons import multiple_questions, nlu_threads, startup, typed_buttons
+from rasa_addons import metrics, multiple_questions, nlu_threads, startup, typed_buttons
 from rasa_addons.apology import STORE_FAILURES, apologise, refuse
 from rasa_addons.tracker_store import WindowedTrackerStore
 
@@ -86,8 +86,9 @@ class Door:
                 await self._refuse_too_long(agent, message)
                 return
             try:
-                for meant in await self._read(agent, message):
-                    await on_new_message(meant)
+                with metrics.message_measured(message.input_channel, message.text):
+                    for meant in await self._read(agent, message):
+                        await on_new_message(meant)
             except STORE_FAILURES as failure:
                 logger.error(
                     "Conversation %s: the lock store or the conversation store failed (%s: %s); "

@@ -30,6 +30,7 @@ from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
 from rasa.utils.endpoints import EndpointConfig
 
 from mall import settings
+from mall.metrics import LOCK_WAIT_SECONDS
 
 logger = logging.getLogger(__name__)
 
@@ -176,11 +177,13 @@ class ConversationLockStore(LockStore):
         self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME, wait_time_in_seconds: float = POLL_SECONDS
     ) -> AsyncIterator[TicketLock]:
         lifetime = min(lock_lifetime, self.ticket_seconds)
+        waiting_since = time.perf_counter()
         ticket = self.issue_ticket(conversation_id, lifetime)
         renewing = asyncio.create_task(self._keep_alive(conversation_id, ticket, lifetime))
         try:
             while (state := self._attempt(conversation_id, ticket)) == WAITING:
                 await asyncio.sleep(min(wait_time_in_seconds, POLL_SECONDS))
+            LOCK_WAIT_SECONDS.observe(time.perf_counter() - waiting_since)
             if state == EXPIRED:
                 raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
             yield TicketLock(conversation_id)

@@ -12,7 +12,9 @@ Rasa's own start listener loads the model and builds the agent:
   (`alg: none`, HS512) is answered 401 like any bad token: sanic-jwt 1.8 catches PyJWT's
   signature and claim errors but not its InvalidAlgorithmError, which reached Sanic as a 500
   with a traceback in the log (a Sanic exception handler, Sanic's public door for that);
-- once the model is loaded, its objects are left out of garbage collection.
+- once the model is loaded, its objects are left out of garbage collection;
+- the metrics for Prometheus are served on `/metrics` (rasa_addons.metrics), added when the
+  main process starts, before Sanic fixes the app's routes.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from sanic.response import HTTPResponse, json
 
 from mall import settings
 from mall.privacy import install_log_masking
-from rasa_addons import patches
+from rasa_addons import metrics, patches
 
 
 def refuse_bad_token(request: Request, exception: Exception) -> HTTPResponse:
@@ -56,6 +58,10 @@ def after_start(app: Sanic) -> None:
 
 def register(blueprint: Blueprint, on_start: Callable[[Sanic], None]) -> None:
     """`on_start(app)` runs after the project's own start work."""
+
+    @blueprint.listener("main_process_start")
+    async def serve_metrics(app: Sanic, _: Any) -> None:
+        metrics.add_route(app)
 
     @blueprint.listener("before_server_start")
     async def start(app: Sanic, _: Any) -> None:

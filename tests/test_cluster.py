@@ -230,6 +230,48 @@ def test_the_sticky_cookie_is_set_on_the_page(cluster):
     assert uuid.UUID(hex=response.cookies["mall_lb"])
 
 
+def cluster_figures(cluster: Cluster) -> Dict[str, Any]:
+    from mall.figures import figures
+
+    log = ConversationLog(cluster.backing.postgres.url)
+    try:
+        with log.db.connection() as connection:
+            return figures(connection, now=time.time()).as_json()
+    finally:
+        log.close()
+
+
+def test_sessions_served_by_two_instances_are_counted_once(cluster, orders):
+    """Issue 22: scripted sessions, turns alternating between the instances, counted by hand
+    and compared with the figures on the cluster's PostgreSQL (what the module's other tests
+    played is left out by comparing before and after)."""
+    before = cluster_figures(cluster)
+    change = AlternatingChat(cluster)  # zh: a change confirmed, then rated 5 on the other instance
+    change.say(f"我想把订单{UNPAID}换成支付宝")
+    change.say(TAIL)
+    change.say("确认")
+    change.say(next(b["payload"] for b in change.buttons if b["payload"].startswith('/rate{"rating":5')))
+    question = AlternatingChat(cluster)  # en: a question, a miss, goodbye, rated 2
+    question.say("is there a fee for installments?")
+    question.say("asdkjh qwe zzz")
+    question.say("bye")
+    question.say(next(b["payload"] for b in question.buttons if b["payload"].startswith('/rate{"rating":2')))
+    human = AlternatingChat(cluster)  # zh: a human
+    human.say("转人工")
+    after = cluster_figures(cluster)
+
+    def grew(*path: str) -> Any:
+        old, new = before, after
+        for key in path:
+            old, new = old[key], new[key]
+        return new - old
+
+    assert [grew(key) for key in ("sessions", "contained", "handed_off", "resolved", "fallbacks")] == [3, 2, 1, 1, 1]
+    assert [grew("change_payment", stage) for stage in ("started", "verified", "confirmed", "reordered")] == [1] * 4
+    assert grew("csat", "responses") == 2
+    assert [grew("by_language", language, "sessions") for language in ("zh", "en")] == [2, 1]
+
+
 def test_an_instance_killed_mid_flow_the_customer_goes_on_through_the_other(cluster, orders):
     """Killed while it serves the customer's message. Last in the module: the supervisor
     starts the instance again, and loading its model takes the cores for a while."""

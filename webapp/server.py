@@ -22,6 +22,7 @@ from mall.store import OrderStore
 from mall.tickets import CLOSE_REASON_LABELS, TICKET_STATUS_LABELS
 from webapp import security
 from webapp.agent import AgentSettings, add_agent_console
+from webapp.metrics import add_metrics
 from webapp.shop import ShopSettings, add_shop, signed_in_customer
 
 WEB_ROOT = settings.ROOT / "web"
@@ -52,6 +53,7 @@ def create_app(app_settings: Settings) -> web.Application:
     app.router.add_static("/static/", WEB_ROOT / "static")
     app.router.add_get("/widget.js", widget_bundle)  # the file web/webchat.json names
     app.cleanup_ctx.append(_page_store)
+    add_metrics(app, PAGE_STORE)  # issue 22: Prometheus
     if app_settings.agent:
         add_agent_console(app, app_settings.agent)
     return app

@@ -42,6 +42,26 @@ def test_everything_else_builds_on_the_core():
         assert "mall" in imported_modules(package), package
 
 
+SIZED_PACKAGES = (*PRODUCT_PACKAGES, "bench", "scripts")
+MAX_FILE_LINES, MAX_FUNCTION_LINES = 400, 60
+
+
+def test_no_file_over_400_lines_and_no_function_over_60():
+    too_long = []
+    for package in SIZED_PACKAGES:
+        for source in sorted((settings.ROOT / package).rglob("*.py")):
+            text = source.read_text()
+            name = str(source.relative_to(settings.ROOT))
+            if text.count("\n") > MAX_FILE_LINES:
+                too_long.append(f"{name}: {text.count(chr(10))} lines")
+            for node in ast.walk(ast.parse(text, name)):
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    length = (node.end_lineno or node.lineno) - node.lineno + 1
+                    if length > MAX_FUNCTION_LINES:
+                        too_long.append(f"{name}:{node.lineno} {node.name}: {length} lines")
+    assert too_long == []
+
+
 def test_rasa_projects_layout_at_the_root():
     """What `rasa train`, `rasa test` and `rasa data validate` look for with no flags."""
     for name in ("domain.yml", "config.yml", "endpoints.yml", "credentials.yml", "data"):

@@ -11,15 +11,20 @@ Each channel hands its messages to `Door.guard(on_new_message)`, Rasa's handler,
    button the assistant just showed is that button (rasa_addons.typed_buttons); a message of
    several questions the assistant answers from its knowledge becomes that many messages
    (rasa_addons.multiple_questions); Rasa gets each with its parse and does not parse again;
-3. when Redis or the database cannot be reached (at the lock, the conversation, or the
+3. one conversation's messages pass in the order they came (a message parsed sooner does
+   not overtake an earlier one on its way to Rasa's lock);
+4. when Redis or the database cannot be reached (at the lock, the conversation, or the
    button lookup), the customer gets the apology (rasa_addons.apology) and nothing of the
    message is kept, so saying it again carries on where the conversation was.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Optional
+from collections import Counter
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator, Awaitable, Callable, Dict, List, Optional
 
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
@@ -59,9 +64,31 @@ def _with_parse(message: UserMessage, parse_data: Dict[str, Any], text: Optional
     )
 
 
+class InOrder:
+    """Turns, one conversation at a time, in arrival order (asyncio.Lock wakes its waiters
+    first come, first served); a conversation with nobody waiting holds nothing."""
+
+    def __init__(self) -> None:
+        self._locks: Dict[str, asyncio.Lock] = {}
+        self._waiting: Counter[str] = Counter()
+
+    @asynccontextmanager
+    async def turn(self, conversation: str) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(conversation, asyncio.Lock())
+        self._waiting[conversation] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._waiting[conversation] -= 1
+            if not self._waiting[conversation]:
+                del self._waiting[conversation], self._locks[conversation]
+
+
 class Door:
     def __init__(self) -> None:
         self._app: Optional[Sanic] = None
+        self._in_order = InOrder()
 
     def attach(self, blueprint: Blueprint) -> None:
         """The server-start work (rasa_addons.startup), and this door's view of the app."""
@@ -78,28 +105,34 @@ class Door:
 
     def guard(self, on_new_message: OnNewMessage) -> OnNewMessage:
         async def handle(message: UserMessage) -> None:
-            agent = self.agent()
-            if agent is None:  # still loading: Rasa answers that itself
-                await on_new_message(message)
-                return
-            if len(message.text or "") > settings.MAX_MESSAGE_CHARS:
-                await self._refuse_too_long(agent, message)
-                return
-            try:
-                with metrics.message_measured(message.input_channel, message.text):
-                    for meant in await self._read(agent, message):
-                        await on_new_message(meant)
-            except STORE_FAILURES as failure:
-                logger.error(
-                    "Conversation %s: the lock store or the conversation store failed (%s: %s); "
-                    "the customer gets the apology and can say it again.",
-                    message.sender_id,
-                    type(failure).__name__,
-                    failure,
-                )
-                await apologise(agent, message)
+            # One conversation's messages pass in the order they came: a short message parsed
+            # sooner must not overtake a longer one and reach Rasa's lock before it.
+            async with self._in_order.turn(message.sender_id):
+                await self._handle(message, on_new_message)
 
         return handle
+
+    async def _handle(self, message: UserMessage, on_new_message: OnNewMessage) -> None:
+        agent = self.agent()
+        if agent is None:  # still loading: Rasa answers that itself
+            await on_new_message(message)
+            return
+        if len(message.text or "") > settings.MAX_MESSAGE_CHARS:
+            await self._refuse_too_long(agent, message)
+            return
+        try:
+            with metrics.message_measured(message.input_channel, message.text):
+                for meant in await self._read(agent, message):
+                    await on_new_message(meant)
+        except STORE_FAILURES as failure:
+            logger.error(
+                "Conversation %s: the lock store or the conversation store failed (%s: %s); "
+                "the customer gets the apology and can say it again.",
+                message.sender_id,
+                type(failure).__name__,
+                failure,
+            )
+            await apologise(agent, message)
 
     async def refuse(self, message: UserMessage, response: str, **variables: Any) -> None:
         """Answer `message` with `response` and do nothing else with it."""

@@ -44,8 +44,9 @@ def test_waiting_customer_is_acknowledged_and_can_change_their_mind(site, site_o
             await customer.wait_for("排在第 1 位")  # asked, so told again
             await customer.say("/restart")  # typed: kept for the agent, nothing else happens
             assert await customer.said_before("有人吗", "已经转给客服") == []
+            before = len(customer.received)
             await customer.say("我要转人工")
-            assert ticket_id in await customer.wait_for("已经转给客服")
+            assert ticket_id in await customer.wait_for("已经转给客服", after=before)
             assert [t.ticket_id for t in store.tickets.listed() if t.sender_id == customer.session_id] == [ticket_id]
             await customer.say("算了，不用了")
             await customer.wait_for("已经取消转人工")

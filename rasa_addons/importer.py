@@ -11,7 +11,8 @@ nothing to train (docs/BENCHMARK.md). This is Rasa's file importer with three di
 - within a process each kind of data is read once;
 - its training examples copy themselves directly (Rasa's wrappers copy the data before
   anything changes it; the generic deep copy of a Message went through __reduce_ex__), and
-  each remembers its fingerprint before the first copy, so no copy computes it again.
+  each remembers its fingerprint before the first copy, so no copy computes it again unless
+  its data changes.
 """
 
 from __future__ import annotations
@@ -61,13 +62,21 @@ def _once(kind: str, paths: Iterable[Optional[Text]], read: Callable[[], Read]) 
 
 
 class _ReadMessage(Message):
-    """A training example read from a file, copied attribute by attribute."""
+    """A training example read from a file, copied attribute by attribute, and keeping its
+    fingerprint when it is set to what it already holds (every TrainingData a wrapper makes
+    strips each example's intent again, which made every example's fingerprint be computed
+    anew after every copy)."""
 
     def __deepcopy__(self, memo: Dict[int, Any]) -> _ReadMessage:
         copied = object.__new__(type(self))
         memo[id(self)] = copied
         copied.__dict__.update({name: copy.deepcopy(value, memo) for name, value in vars(self).items()})
         return copied
+
+    def set(self, prop: Text, info: Any, add_to_output: bool = False) -> None:
+        if prop in self.data and self.data[prop] == info and (prop in self.output_properties or not add_to_output):
+            return
+        super().set(prop, info, add_to_output)
 
 
 def _cheap_to_copy(data: TrainingData) -> TrainingData:

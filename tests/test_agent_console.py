@@ -82,9 +82,10 @@ def test_reply_reaches_the_customers_channel_signed_and_close_hands_back(tmp_pat
         assert (closed.status, closed.closed_by) == ("closed", "wang")
         assert [line["text"] for line in closed.transcript] == ["I want to talk to a person", "好的，谢谢"]
         handing_back = [body for body in rasa.bodies("widget-9") if "text" not in body]
-        assert handing_back[-3:] == [
+        assert handing_back[-4:] == [
             WAIT_ENDS,
             {"name": "utter_assistant_back"},
+            {"name": "action_ask_rating"},
             {"event": "action", "name": "action_listen"},
         ]
         calls = len(rasa.calls)

@@ -58,8 +58,8 @@ class Servers:
         return Assistant(self.rasa_url, "", self.orders_db, self.workdir)
 
     def hand_back(self, sender: str) -> List[Dict[str, Any]]:
-        """What the agent console does when it closes a ticket (webapp/agent.py), with the rating
-        question: the assistant is back, asks, and waits for the customer. Its messages."""
+        """What the agent console does when it closes a ticket (RasaAPI.hand_back_to_assistant):
+        the assistant is back, asks for a rating, and waits for the customer. Its messages."""
         messages = []
         for action in ("utter_assistant_back", "action_ask_rating"):
             messages += self._api(sender, "execute", {"name": action}).get("messages") or []

@@ -22,6 +22,7 @@ from mall.support import WAITING_FOR_AGENT_SLOT
 RASA_JWT_SECONDS = 60
 LIVE_CHANNEL = "socketio"  # where the customers' widgets listen
 UPDATE_ACTION = "action_handoff_update"  # tells a waiting customer how their wait stands now
+RATING_ACTION = "action_ask_rating"  # asks for a rating when the hand-back is the moment (actions.feedback)
 
 
 def rasa_api_headers(key: str) -> Dict[str, str]:
@@ -79,7 +80,8 @@ class RasaAPI:
         await self._execute(sender_id, UPDATE_ACTION)
 
     async def hand_back_to_assistant(self, sender_id: str, response: str = "utter_assistant_back") -> None:
-        """End the wait for an agent, let the assistant say `response` (that it is back), and
+        """End the wait for an agent, let the assistant say `response` (that it is back), ask
+        for a rating (the action decides: after an agent's close, not after an idle one), and
         wait for the customer. The final action_listen is what Rasa logs itself before a
         customer turn; without it no rule matches the customer's next message. A
         conversation that is not waiting is left as it is, so a repeated call (a retried
@@ -89,6 +91,7 @@ class RasaAPI:
             return
         await self._add_event(sender_id, {"event": "slot", "name": WAITING_FOR_AGENT_SLOT, "value": None})
         await self._execute(sender_id, response)
+        await self._execute(sender_id, RATING_ACTION)
         await self._add_event(sender_id, {"event": "action", "name": "action_listen"})
 
     async def _execute(self, sender_id: str, action: str) -> None:

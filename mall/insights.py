@@ -136,8 +136,8 @@ def readable(
     lines: List[str] = []
     for key in ("sessions", "contained", "handed_off", "resolved", "fallbacks"):
         lines.append(f"{key:>12}  {shown[key]:>8}   {DEFINITIONS[key]}")
-    for key, value in rates.items():
-        lines.append(f"{key:>12}  {'-' if value is None else f'{value}%':>8}   {RATE_DEFINITIONS[key]}")
+    for key, percent in rates.items():
+        lines.append(f"{key:>12}  {'-' if percent is None else f'{percent}%':>8}   {RATE_DEFINITIONS[key]}")
     lines.append("change_payment")
     for stage, value in shown["change_payment"].items():
         lines.append(f"{stage:>12}  {value:>8}   {DEFINITIONS['change_payment.' + stage]}")

@@ -228,5 +228,7 @@ def test_the_page_is_the_console_on_its_insights_tab(tmp_path):
     async def scenario(client, rasa, store):
         response = await client.get("/agent/insights", allow_redirects=False)
         assert response.status == 302 and response.headers["Location"] == "/agent#insights"
+        page = await client.get("/agent/insights")
+        assert page.status == 200 and 'id="view-insights"' in await page.text()
 
     with_console(tmp_path, scenario)

@@ -82,7 +82,7 @@ def funnel_svg(funnel: Funnel) -> str:
     """The change-payment funnel as equal bars filling the width, so that the page's labels, in
     a grid of as many equal columns, stand under their bars."""
     values = [getattr(funnel, name) for name in FUNNEL_BARS]
-    figure = Figure(figsize=(9, 2.2))
+    figure = Figure(figsize=(9, 1.7))
     axes = figure.add_axes([0, 0, 1, 0.86])
     positions = list(range(len(values)))
     axes.bar(positions, values, width=0.8, color=[COLOURS[name] for name in FUNNEL_BARS], linewidth=0)

@@ -77,12 +77,12 @@ def one_session(talk: Conversation, store: OrderStore, clock: Clock, language: s
         clock.now = datetime.fromtimestamp(talk.now, timezone.utc)
         ticket_id = store.tickets.open(talk.sender, "customer_request", language)
         clock.now += timedelta(seconds=luck.randint(20, 400))
-        mia = store.agents.get("wang")
-        assert mia is not None
-        store.assignment.claim(ticket_id, mia)
+        wang = store.agents.get("wang")
+        assert wang is not None
+        store.assignment.claim(ticket_id, wang)
         store.tickets.agent_replied(ticket_id, "wang")
         clock.now += timedelta(seconds=luck.randint(120, 1500))
-        store.assignment.close(ticket_id, mia)
+        store.assignment.close(ticket_id, wang)
 
 
 def busy_fortnight(log: ConversationLog, store: OrderStore, clock: Clock, today: date) -> None:

@@ -21,6 +21,7 @@ from mall.sessions import active_since, sessions_table
 
 LANGUAGES = ("zh", "en")
 AVERAGE_PLACES = Decimal("0.01")
+RATE_DECIMALS = 1  # rates are percentages with this many decimals
 
 DEFINITIONS: Dict[str, str] = {
     "sessions": (
@@ -60,6 +61,33 @@ DEFINITIONS: Dict[str, str] = {
     "by_day": "The same figures by the mall day each session started, every day of the range.",
 }
 
+# Rates shown beside the figures (the console's insights page, `make insights`); not keys of the
+# JSON, whose keys are fixed. Each is a share of all sessions, so the two read on one scale.
+RATE_DEFINITIONS: Dict[str, str] = {
+    "containment": (
+        "contained ÷ sessions, as a percentage rounded half up to 1 decimal (computed exactly, "
+        "not in floating point); null without sessions."
+    ),
+    "resolution": (
+        "resolved ÷ sessions, as a percentage rounded half up to 1 decimal (computed exactly, "
+        "not in floating point); null without sessions. Resolved sessions are contained ones, so "
+        "resolution ≤ containment."
+    ),
+}
+
+
+def rate(part: int, whole: int) -> Optional[Decimal]:
+    """part ÷ whole as a percentage, rounded half up to RATE_DECIMALS. In whole numbers, so it
+    is exact: a Decimal division would round once at its context's precision before the
+    rounding asked for."""
+    if whole <= 0:
+        return None
+    scale = 100 * 10**RATE_DECIMALS
+    quotient, remainder = divmod(part * scale, whole)
+    if 2 * remainder >= whole:
+        quotient += 1
+    return Decimal(quotient).scaleb(-RATE_DECIMALS)
+
 
 @dataclass
 class Funnel:
@@ -95,6 +123,13 @@ class Counts:
         if not self.ratings:
             return None
         return (Decimal(self.rating_total) / Decimal(self.ratings)).quantize(AVERAGE_PLACES, ROUND_HALF_UP)
+
+    def rates(self) -> Dict[str, Optional[Decimal]]:
+        """RATE_DEFINITIONS, in its order."""
+        return {
+            "containment": rate(self.sessions - self.handed_off, self.sessions),
+            "resolution": rate(self.resolved, self.sessions),
+        }
 
     def as_json(self) -> Dict[str, Any]:
         average = self.csat_average

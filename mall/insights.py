@@ -20,7 +20,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from mall import figures, settings
 from mall.conversations import ConversationLog
-from mall.figures import DEFINITIONS, Figures
+from mall.figures import DEFINITIONS, RATE_DEFINITIONS, Figures
 from mall.review import Group, grouped
 from mall.sessions import mall_day
 from mall.store import OrderStore
@@ -129,11 +129,15 @@ def _in_range(created_at: str, first_day: Optional[str], last_day: Optional[str]
 # -- the command ---------------------------------------------------------------------------
 
 
-def readable(shown: Dict[str, Any], reasons: Dict[str, int], agents: AgentTimes) -> str:
+def readable(
+    shown: Dict[str, Any], rates: Dict[str, Optional[Decimal]], reasons: Dict[str, int], agents: AgentTimes
+) -> str:
     """`make insights`: the figures with their definitions."""
     lines: List[str] = []
     for key in ("sessions", "contained", "handed_off", "resolved", "fallbacks"):
         lines.append(f"{key:>12}  {shown[key]:>8}   {DEFINITIONS[key]}")
+    for key, percent in rates.items():
+        lines.append(f"{key:>12}  {'-' if percent is None else f'{percent}%':>8}   {RATE_DEFINITIONS[key]}")
     lines.append("change_payment")
     for stage, value in shown["change_payment"].items():
         lines.append(f"{stage:>12}  {value:>8}   {DEFINITIONS['change_payment.' + stage]}")
@@ -170,7 +174,8 @@ def _day(text: str) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    epilog = "\n".join(f"{key}: {text}" for key, text in {**DEFINITIONS, **AGENT_DEFINITIONS}.items())
+    every = {**DEFINITIONS, **RATE_DEFINITIONS, **AGENT_DEFINITIONS}
+    epilog = "\n".join(f"{key}: {text}" for key, text in every.items())
     parser = argparse.ArgumentParser(
         prog="python -m mall.insights",
         description=__doc__,
@@ -189,12 +194,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     orders = OrderStore(settings.orders_database())
     try:
         insights = Insights(conversations, orders)
-        shown = insights.figures(args.first_day, args.last_day).as_json()
+        counted = insights.figures(args.first_day, args.last_day)
+        shown = counted.as_json()
         if args.json:
             sys.stdout.write(json.dumps(shown, ensure_ascii=False, indent=2) + "\n")
         else:
             reasons = insights.handoffs_by_reason(args.first_day, args.last_day)
-            sys.stdout.write(readable(shown, reasons, insights.agent_times(args.first_day, args.last_day)))
+            agents = insights.agent_times(args.first_day, args.last_day)
+            sys.stdout.write(readable(shown, counted.total.rates(), reasons, agents))
     finally:
         conversations.close()
         orders.close()

@@ -100,9 +100,12 @@ def add_accounts(store: OrderStore) -> None:
             store.agents.add(name, display_name, role, password, "test", english)
 
 
-def with_console(tmp_path: Path, scenario: Scenario, agent: bool = True, clock: Any = None) -> None:
+def with_console(
+    tmp_path: Path, scenario: Scenario, agent: bool = True, clock: Any = None, conversations_db: Optional[Path] = None
+) -> None:
     """`scenario(client, rasa, store)` against the page's app with the console on a new
-    order store (the demo orders, ACCOUNTS); `clock` is the test's store's clock."""
+    order store (the demo orders, ACCOUNTS); `clock` is the test's store's clock;
+    `conversations_db`, the conversation store the console reads (none by default)."""
     store = demo_store(tmp_path / "orders.db", clock=clock)
     add_accounts(store)
 
@@ -112,7 +115,10 @@ def with_console(tmp_path: Path, scenario: Scenario, agent: bool = True, clock: 
         await rasa_server.start_server()
         settings = Settings(
             agent=AgentSettings(
-                rasa_url=str(rasa_server.make_url("")), rasa_token=TOKEN, orders_db=str(tmp_path / "orders.db")
+                rasa_url=str(rasa_server.make_url("")),
+                rasa_token=TOKEN,
+                orders_db=str(tmp_path / "orders.db"),
+                conversations_db=str(conversations_db) if conversations_db else None,
             )
             if agent
             else None

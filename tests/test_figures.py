@@ -9,7 +9,7 @@ import pytest
 
 from mall import figures, rollup, sessions
 from mall.conversations import ConversationLog
-from mall.figures import DEFINITIONS
+from mall.figures import DEFINITIONS, RATE_DEFINITIONS, Counts, rate
 from mall.sessions import every_session
 from tests.conversation_events import Conversation, at
 
@@ -142,6 +142,37 @@ def test_the_average_is_rounded_half_up_to_two_places(log):
     Conversation(log, "rated-3", at(DAY1, 9)).new_session().question("分期有手续费吗").rate(4)
     Conversation(log, "rated-4", at(DAY1, 9)).new_session().question("分期有手续费吗").rate(5).rate(3)
     assert shown(log)["csat"] == {"responses": 5, "average": 4.0}  # 5 4 4 4 and rated-4's last, 3
+
+
+@pytest.mark.parametrize(
+    "part, whole, percent",
+    [
+        (7, 9, "77.8"),  # 77.777…
+        (2, 9, "22.2"),  # 22.222…
+        (1, 16, "6.3"),  # 6.25 exactly: half up (a float's round() gives 6.2)
+        (3, 2000, "0.2"),  # 0.15 exactly: half up (0.15 is 0.1499… as a float)
+        (2, 3000, "0.1"),  # 0.0666…
+        (154, 200, "77.0"),  # the README's demo run
+        (0, 5, "0.0"),
+        (5, 5, "100.0"),
+    ],
+)
+def test_rates_are_exact_percentages_rounded_half_up_to_one_decimal(part, whole, percent):
+    assert str(rate(part, whole)) == percent
+    assert rate(part, 0) is None
+
+
+def test_the_rates_of_the_week(log):
+    play_the_week(log)
+    with log.db.connection() as connection:
+        counted = figures.figures(connection, now=LATER)
+    assert {key: str(value) for key, value in counted.total.rates().items()} == {
+        "containment": "77.8",  # 7 contained of 9 sessions
+        "resolution": "22.2",  # 2 resolved of 9
+    }
+    assert list(counted.total.rates()) == list(RATE_DEFINITIONS)
+    assert counted.by_language["en"].rates() == {"containment": rate(3, 3), "resolution": rate(1, 3)}  # s2
+    assert Counts().rates() == {"containment": None, "resolution": None}
 
 
 def test_handoffs_by_reason(log):

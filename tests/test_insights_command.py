@@ -9,7 +9,7 @@ import pytest
 
 from mall import insights, settings
 from mall.conversations import ConversationLog
-from mall.figures import DEFINITIONS
+from mall.figures import DEFINITIONS, RATE_DEFINITIONS
 from tests.conversation_events import Conversation, at
 
 
@@ -40,7 +40,8 @@ def test_json_with_a_range(stores, capsys):
 def test_readable_with_the_definitions(stores, capsys):
     out = run(capsys)
     assert "sessions         2" in out and "4.00" in out
-    for definition in DEFINITIONS.values():
+    assert "containment    100.0%" in out and "resolution    100.0%" in out  # both sessions contained and answered
+    for definition in [*DEFINITIONS.values(), *RATE_DEFINITIONS.values()]:
         assert definition in out
 
 
@@ -54,6 +55,6 @@ def test_the_help_and_the_readme_say_the_definitions(capsys):
         insights.main(["--help"])
     help_text = " ".join(capsys.readouterr().out.split())
     readme = " ".join((settings.ROOT / "README.md").read_text().split())
-    for definition in [*DEFINITIONS.values(), *insights.AGENT_DEFINITIONS.values()]:
+    for definition in [*DEFINITIONS.values(), *RATE_DEFINITIONS.values(), *insights.AGENT_DEFINITIONS.values()]:
         assert " ".join(definition.split()) in help_text
         assert " ".join(definition.split()) in readme

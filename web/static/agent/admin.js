@@ -155,6 +155,7 @@ export function showView(name) {
   document.querySelectorAll(".tab").forEach(function (tab) { tab.classList.toggle("active", tab.dataset.view === name); });
   document.querySelectorAll(".view").forEach(function (view) { view.hidden = view.id !== "view-" + name; });
   if (REFRESH[name]) refreshColleagues().then(REFRESH[name]).catch(function () {});
+  document.dispatchEvent(new CustomEvent("console:view", { detail: name }));  // for the tabs with modules of their own
 }
 
 // The page shown again when something changed (the live channel says so).

@@ -5,6 +5,14 @@ import { clearConversation, refreshConversation, selected, setUpConversation } f
 import { connect, disconnect, setUpMute } from "./live.js";
 import { refreshTickets, resetTickets } from "./tickets.js";
 import { refreshView, setUpAdmin, showView } from "./admin.js";
+import { setUpInsights } from "./insights.js";
+
+// The tab the address names (/agent/insights opens /agent#insights), if this agent has it.
+function openingView() {
+  const named = location.hash.slice(1);
+  const tab = Array.from(document.querySelectorAll(".tab")).find(function (each) { return each.dataset.view === named; });
+  return tab && (isSupervisor() || !tab.classList.contains("supervisor-only")) ? named : "tickets";
+}
 
 function showLogin(message) {
   disconnect();
@@ -24,7 +32,7 @@ function showConsole(body) {
   $("whoami").textContent = body.agent.display_name + " (" + body.agent.name + ")";
   $("login").hidden = true;
   ["console", "logout", "tabs", "mute"].forEach(function (id) { $(id).hidden = false; });
-  showView("tickets");
+  showView(openingView());
   connect({
     tickets: function () {
       refreshTickets().catch(function () {});
@@ -55,11 +63,17 @@ $("logout").addEventListener("click", async function () {
   showLogin();
 });
 
+// The address follows the tab shown, so a reload (or coming back online) keeps it.
+document.addEventListener("console:view", function (event) {
+  history.replaceState(null, "", event.detail === "tickets" ? "/agent" : "/agent#" + event.detail);
+});
+
 document.addEventListener("console:signed-out", function () {
   if (state.agent) showLogin("您已被登出 · You have been signed out");
 });
 
 setUpConversation();
 setUpAdmin();
+setUpInsights();
 setUpMute();
 api("/api/me").then(showConsole).catch(function () { showLogin(); });

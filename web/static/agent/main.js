@@ -5,6 +5,7 @@ import { clearConversation, refreshConversation, selected, setUpConversation } f
 import { connect, disconnect, setUpMute } from "./live.js";
 import { refreshTickets, resetTickets } from "./tickets.js";
 import { refreshView, setUpAdmin, showView } from "./admin.js";
+import { openReview, setUpReview } from "./review.js";
 
 function showLogin(message) {
   disconnect();
@@ -24,7 +25,9 @@ function showConsole(body) {
   $("whoami").textContent = body.agent.display_name + " (" + body.agent.name + ")";
   $("login").hidden = true;
   ["console", "logout", "tabs", "mute"].forEach(function (id) { $(id).hidden = false; });
-  showView("tickets");
+  const review = location.pathname === "/agent/review" && isSupervisor();  // the review's own address
+  showView(review ? "review" : "tickets");
+  if (review) openReview();
   connect({
     tickets: function () {
       refreshTickets().catch(function () {});
@@ -61,5 +64,6 @@ document.addEventListener("console:signed-out", function () {
 
 setUpConversation();
 setUpAdmin();
+setUpReview();
 setUpMute();
 api("/api/me").then(showConsole).catch(function () { showLogin(); });

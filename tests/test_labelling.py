@@ -133,12 +133,14 @@ def test_an_example_of_another_intent_is_refused_and_an_unknown_intent_is_not_a_
 
 
 def test_labels_given_at_once_all_land(database, reviewed):
-    """Eight supervisors, each with their own connections, label eight texts at the same moment."""
+    """Ten supervisors, each with their own connections, label at the same moment: eight
+    texts, one of them three times (a double click, two supervisors)."""
     texts = [f"第{number}个 没听懂的问题" for number in range(8)]
     setup = opened(database)
     for number, text in enumerate(texts):
         miss(setup, text, f"c{number}")
-    start = threading.Barrier(len(texts))
+    labelled = texts + [texts[0], texts[0]]
+    start = threading.Barrier(len(labelled))
     failures: List[BaseException] = []
 
     def label(text: str) -> None:
@@ -151,14 +153,15 @@ def test_labels_given_at_once_all_land(database, reviewed):
         finally:
             store.close()
 
-    threads = [threading.Thread(target=label, args=(text,)) for text in texts]
+    threads = [threading.Thread(target=label, args=(text,)) for text in labelled]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert failures == []
-    assert sorted(read_examples(reviewed)["out_of_scope"]) == sorted(texts)
+    assert sorted(read_examples(reviewed)["out_of_scope"]) == sorted(texts)  # each once
     assert listed_texts(setup) == []
+    assert len([entry for entry in setup.audit.recent() if entry.action == "label"]) == len(texts)
     setup.close()
 
 

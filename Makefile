@@ -46,7 +46,7 @@ serve-cluster: train $(WEBCHAT) ## PostgreSQL, Redis, INSTANCES=2 Rasa instances
 reset-db: $(VENV)/.installed ## put the demo orders back to their starting state
 	$(PYTHON) -m mall.demo reset
 
-review: $(VENV)/.installed ## messages the assistant missed, grouped by nearest intent, to label into data/nlu/
+review: $(VENV)/.installed ## messages the assistant missed and nobody labelled, by nearest intent (supervisors label them at /agent/review)
 	$(PYTHON) -m mall.review
 
 insights: $(VENV)/.installed ## the figures (sessions, containment, resolution, the change funnel, CSAT) with their definitions

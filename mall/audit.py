@@ -1,7 +1,7 @@
 """The helpdesk's audit trail: every agent action (claim, reply, note, transfer, close,
-canned-reply edit, agent change), and what the system and customers did to tickets, with
-who and when. Supervisors read it in the console; a ticket's part of it is the "who did
-what" of its history.
+canned-reply edit, agent change, a missed message labelled in the review), and what the
+system and customers did to tickets, with who and when. Supervisors read it in the console;
+a ticket's part of it is the "who did what" of its history.
 
 A change and its audit row are written in the same transaction (the callers' own), so the
 trail never misses a change nor records one that did not happen. Phone numbers are masked.
@@ -43,6 +43,8 @@ class AuditAction(str, Enum):
     AGENT_DISABLE = "agent_disable"
     AGENT_ENABLE = "agent_enable"
     AGENT_RESET = "agent_reset"
+    LABEL = "label"  # a missed message given its intent in the review (subject: the intent)
+    UNLABEL = "unlabel"
 
 
 # What the console calls each action (served through /config.js).
@@ -63,6 +65,8 @@ AUDIT_LABELS: Dict[str, Dict[str, str]] = {
     AuditAction.AGENT_DISABLE.value: {"zh": "停用客服", "en": "disabled an agent"},
     AuditAction.AGENT_ENABLE.value: {"zh": "启用客服", "en": "enabled an agent"},
     AuditAction.AGENT_RESET.value: {"zh": "重置密码", "en": "reset a password"},
+    AuditAction.LABEL.value: {"zh": "标注未识别消息", "en": "labelled a missed message"},
+    AuditAction.UNLABEL.value: {"zh": "撤销标注", "en": "undid a label"},
 }
 
 

@@ -91,6 +91,12 @@ nlu_misses = sa.Table(
     sa.Column("guesses", sa.Text),
     sa.Column("language", sa.Text),
     sa.Column("created_at", sa.Text, nullable=False),
+    # A supervisor's label (migration `nlu_miss_labels`): the intent the message should have
+    # been, given to every row of the same `normalised` text at once (mall.labelling).
+    sa.Column("normalised", sa.Text),  # the text with its whitespace collapsed (mall.misses.normalised)
+    sa.Column("label", sa.Text),  # an intent of the domain; NULL: not labelled, still to review
+    sa.Column("labelled_by", sa.Text),  # agents.name
+    sa.Column("labelled_at", sa.Text),
 )
 customers = sa.Table(
     "customers",
@@ -364,3 +370,19 @@ def helpdesk(schema: Schema) -> None:
         schema.add_column("handoff_tickets", column, column_type)
     schema.create_index("handoff_tickets", ["status", "assigned_to"])
     schema.create_index("handoff_tickets", ["customer_id", "created_at"])
+
+
+@MIGRATIONS()
+def nlu_miss_labels(schema: Schema) -> None:
+    """Misses labelled in the console's review (issue 22): the intent a supervisor gave a
+    missed message, who and when. A label is given to a text, so every row carries its text
+    normalised as the review groups it (whitespace collapsed, as mall.misses.normalised did
+    when this was written: a migration keeps its own copy of the rule), filled in here for
+    the rows already there."""
+    for column in ("normalised", "label", "labelled_by", "labelled_at"):
+        schema.add_column("nlu_misses", column, str)
+    table = sa.table("nlu_misses", sa.column("id"), sa.column("text"), sa.column("normalised"))
+    for row in schema.connection.execute(sa.select(table.c.id, table.c.text)).mappings().all():
+        collapsed = " ".join(str(row["text"]).split())
+        schema.connection.execute(table.update().where(table.c.id == row["id"]).values(normalised=collapsed))
+    schema.create_index("nlu_misses", ["normalised"])

@@ -10,6 +10,9 @@ from __future__ import annotations
 from typing import Any, Dict, List
 
 RATING_INTENT = "rate"  # the buttons' payload: /rate{"rating": N}
+# Intents only buttons send: no training examples (scripts/validate_data.py), and nothing a
+# supervisor may label a customer's message with (mall.labelling).
+BUTTON_ONLY_INTENTS = frozenset({RATING_INTENT})
 RATING_ENTITY = "rating"
 SCALE = (1, 2, 3, 4, 5)  # 1 very dissatisfied ... 5 very satisfied
 NEGATIVE = frozenset([1, 2])  # a session rated so is not resolved (mall.insights)

@@ -3,7 +3,8 @@ to ask about, grouped by the intent it thought nearest, most frequent first.
 
 Each group is printed as Rasa NLU training data under its nearest intent, so a reviewer
 can move a line to the right intent's file in data/nlu/ (or fix the label) and retrain.
-Texts are as the customers wrote them, phone numbers masked.
+Texts are as the customers wrote them, phone numbers masked. Supervisors label them in the
+console instead (/agent/review, mall.labelling): a labelled message leaves this list.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ import argparse
 import sys
 from collections import Counter, defaultdict
 from datetime import timedelta
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from mall import settings
 from mall.clock import utc_now
-from mall.misses import NluMiss
+from mall.misses import NluMiss, normalised
 from mall.store import OrderStore
 
 UNKNOWN = "(no guess)"
@@ -29,9 +30,27 @@ def grouped(misses: List[NluMiss]) -> List[Group]:
     """[(intent, [(text, times), ...]), ...], the largest group first, texts by frequency."""
     texts: Dict[str, Counter] = defaultdict(Counter)
     for miss in misses:
-        texts[miss.nearest_intent or UNKNOWN][" ".join(miss.text.split())] += 1
+        texts[miss.nearest_intent or UNKNOWN][normalised(miss.text)] += 1
     groups: List[Group] = [(intent, counter.most_common()) for intent, counter in texts.items()]
     return sorted(groups, key=lambda group: (-sum(times for _, times in group[1]), group[0]))
+
+
+def review_list(misses: List[NluMiss]) -> List[Dict[str, Any]]:
+    """The groups of `grouped`, each text with the conversations it was said in (newest
+    first), for the console's review page."""
+    conversations: Dict[str, List[str]] = defaultdict(list)
+    for miss in reversed(misses):  # oldest first as stored: newest first here
+        said_in = conversations[normalised(miss.text)]
+        if miss.sender_id not in said_in:
+            said_in.append(miss.sender_id)
+    return [
+        {
+            "intent": intent,
+            "total": sum(times for _, times in texts),
+            "texts": [{"text": text, "times": times, "conversations": conversations[text]} for text, times in texts],
+        }
+        for intent, texts in grouped(misses)
+    ]
 
 
 def report(misses: List[NluMiss]) -> str:
@@ -53,7 +72,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     store = OrderStore(settings.orders_database())
     try:
         since = utc_now() - timedelta(days=args.days) if args.days else None
-        sys.stdout.write(report(store.misses.since(since)))
+        sys.stdout.write(report(store.misses.unlabelled(since)))
     finally:
         store.close()
     return 0

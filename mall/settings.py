@@ -30,6 +30,8 @@ ENDPOINTS = ROOT / "endpoints.yml"
 WEBCHAT = json.loads((ROOT / "web" / "webchat.json").read_text())
 WEBCHAT_BUNDLE = ROOT / WEBCHAT["bundle"]
 CREDENTIALS = ROOT / "credentials.yml"
+DOMAIN = ROOT / "domain.yml"  # the one home of the intents (the console's review offers them)
+TRAINING_DATA = ROOT / "data"  # what `rasa train` reads besides the domain (launcher.training)
 
 # Environment variables (fixed names in ../shared/SPEC.md, and the project's own).
 ORDERS_DB_ENV = "ORDERS_DB"
@@ -51,6 +53,11 @@ PAGE_ORIGINS_ENV = "MALL_PAGE_ORIGINS"
 # them is X-Forwarded-For believed, for the per-client guessing and sign-in limits. Unset (one
 # process, browsers connect directly): nobody's, since any client can send the header.
 TRUSTED_PROXIES_ENV = "MALL_TRUSTED_PROXIES"
+# Where the examples supervisors label in the console's review go (mall.labelling): a file
+# under data/, so `make train` trains on them with the rest. The tests point it elsewhere:
+# they never write into the project's data/.
+REVIEWED_NLU_ENV = "REVIEWED_NLU_FILE"
+DEFAULT_REVIEWED_NLU = TRAINING_DATA / "nlu" / "reviewed.yml"
 
 # Metrics (mall.metrics): prometheus-client's own variable, for servers of several worker
 # processes (set by the launcher for the action server; read by prometheus-client itself), and
@@ -160,6 +167,10 @@ def metrics_dir(env: Optional[Mapping[str, str]] = None) -> Optional[str]:
 
 def actions_metrics_port(env: Optional[Mapping[str, str]] = None) -> int:
     return int(_environ(env).get(ACTIONS_METRICS_PORT_ENV) or PORTS.actions_metrics)
+
+
+def reviewed_nlu_file(env: Optional[Mapping[str, str]] = None) -> Path:
+    return Path(_environ(env).get(REVIEWED_NLU_ENV) or DEFAULT_REVIEWED_NLU).resolve()
 
 
 def database_url(env: Optional[Mapping[str, str]] = None) -> Optional[str]:

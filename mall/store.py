@@ -4,7 +4,8 @@ and used through its parts, each a concept of its own:
 - `orders`: orders, the customer accounts that own them, and cancel-and-reorder (mall.orders);
 - `ownership`: proving an order is yours, and the guessing limits (mall.ownership);
 - `tickets`: handoff tickets for the human agents (mall.tickets);
-- `misses`: messages the assistant did not understand, for review (mall.misses);
+- `misses`: messages the assistant did not understand, for review (mall.misses), and
+  `labelling`: a supervisor's label makes one a training example (mall.labelling);
 - `plans`: the installment plans on offer, their fees and interest-free offers (mall.plans);
 - the helpdesk: `agents` (accounts and presence, mall.agents), `assignment` (who has a
   ticket, the queue, mall.assignment), `notes` (mall.notes), `canned` (canned replies,
@@ -27,6 +28,7 @@ from mall.audit import HelpdeskAudit
 from mall.canned import CannedReplies
 from mall.clock import Clock, utc_now
 from mall.db import Database, Location
+from mall.labelling import Labelling
 from mall.migrations import METADATA, MIGRATIONS, TABLES
 from mall.misses import NluMisses
 from mall.notes import TicketNotes
@@ -51,6 +53,7 @@ class OrderStore:
         self.audit = HelpdeskAudit(self.db, clock)
         self.tickets = Tickets(self.db, clock, self.audit)
         self.misses = NluMisses(self.db, clock)
+        self.labelling = Labelling(self.db, self.misses, self.audit)
         self.agents = Agents(self.db, clock, self.audit)
         self.notes = TicketNotes(self.db, clock, self.audit)
         self.assignment = Assignment(self.db, clock, self.tickets, self.agents, self.notes, self.audit)

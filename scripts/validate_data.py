@@ -16,14 +16,13 @@ from pathlib import Path
 
 import yaml
 
-from mall.ratings import RATING_INTENT
+from mall.ratings import BUTTON_ONLY_INTENTS as BUTTON_ONLY_INTENTS  # tests/test_training_data.py reads it here
 
 ROOT = Path(__file__).resolve().parent.parent
 UNUSED = re.compile(r"The utterance '(utter_\w+)' is not used in any story or rule\.")
 NO_EXAMPLES = re.compile(
     r"The intent '(\w+)' is listed in the domain file, but is not found in the NLU training data\."
 )
-BUTTON_ONLY_INTENTS = {RATING_INTENT}
 WARNING = re.compile(r"(\w*Warning): (.*)")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # Uttered by Rasa's own default actions (action_default_fallback).

@@ -21,6 +21,29 @@ from tests.support import assistant_domain, require_model
 os.environ.setdefault(settings.AGENT_HOURS_ENV, "0:00-24:00")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def reviewed_nlu_outside_the_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """No test writes labels into the project's data/: every test, and every server a test
+    starts (they inherit the environment), writes them to a file of the session's own.
+    Tests of labelling set a file of their own (the `reviewed` fixture)."""
+    path = tmp_path_factory.mktemp("reviewed") / "reviewed.yml"
+    before = os.environ.get(settings.REVIEWED_NLU_ENV)
+    os.environ[settings.REVIEWED_NLU_ENV] = str(path)
+    yield path
+    if before is None:
+        os.environ.pop(settings.REVIEWED_NLU_ENV, None)
+    else:
+        os.environ[settings.REVIEWED_NLU_ENV] = before
+
+
+@pytest.fixture
+def reviewed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The supervisors' training file of this test (none yet)."""
+    path = tmp_path / "nlu" / "reviewed.yml"
+    monkeypatch.setenv(settings.REVIEWED_NLU_ENV, str(path))
+    return path
+
+
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[OrderStore]:
     """The order store the actions use, on a new database with the demo orders; the

@@ -22,7 +22,7 @@ from aiohttp import web
 
 from mall.conversations import ConversationLog
 from mall.store import OrderStore
-from webapp import console_admin, console_insights, console_live, console_tickets
+from webapp import console_admin, console_insights, console_live, console_review, console_tickets
 from webapp.console_auth import CONVERSATIONS, STORE, add_sign_in
 from webapp.rasa_api import RASA, RasaAPI
 from webapp.rasa_api import rasa_api_headers as rasa_api_headers  # where the bench and the tests find it
@@ -55,4 +55,5 @@ def add_agent_console(app: web.Application, settings: AgentSettings) -> None:
     console_tickets.add_routes(app)
     console_admin.add_routes(app)
     console_insights.add_routes(app)  # issue 22: the dashboard, for supervisors
+    console_review.add_routes(app)  # review and learn: /agent/review
     console_live.add_live(app)

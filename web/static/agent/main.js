@@ -6,6 +6,7 @@ import { connect, disconnect, setUpMute } from "./live.js";
 import { refreshTickets, resetTickets } from "./tickets.js";
 import { refreshView, setUpAdmin, showView } from "./admin.js";
 import { setUpInsights } from "./insights.js";
+import { setUpReview } from "./review.js";
 
 // The tab the address names (/agent/insights opens /agent#insights), if this agent has it.
 function openingView() {
@@ -75,5 +76,6 @@ document.addEventListener("console:signed-out", function () {
 setUpConversation();
 setUpAdmin();
 setUpInsights();
+setUpReview();
 setUpMute();
 api("/api/me").then(showConsole).catch(function () { showLogin(); });

@@ -5,8 +5,8 @@ every definition; changes the range to the week counted by hand in tests.test_fi
 those numbers; downloads the CSV by day. An agent's console has no insights tab.
 
 The fortnight is scripted, seeded sessions written as Rasa's tracker store writes them
-(tests.conversation_events), with tickets an agent answered and messages not understood: the
-page's picture for the README (out/screenshots/insights.png, copied to docs/insights.png).
+(tests.conversation_events), with tickets an agent answered and messages not understood; the
+page's picture is kept in out/screenshots/insights.png (the README's is of make demo-traffic).
 """
 
 from __future__ import annotations

@@ -7,7 +7,9 @@
 - only the CRF's entities are annotated (order_id and phone_tail come from a fixed-pattern
   extractor and must stay unannotated, or the CRF learns them too);
 - every annotated payment_method surface form maps to a canonical value via a synonym;
-- no example text appears under two intents;
+- a payment method named in an example of the assistant's own intents is annotated (an
+  unannotated name teaches the CRF that it is not one);
+- no example text appears under two intents, or twice with different annotations;
 - counts of examples per intent and language, with the minimums below.
 
 Exit status 1 when any check fails. tests/test_training_data.py runs the same checks.
@@ -31,6 +33,9 @@ from mall.language import message_language  # noqa: E402
 TAGGED_ENTITIES = {"payment_method", "installments"}
 # Methods customers ask for that the mall does not take: recognised so the bot can say so.
 UNSUPPORTED_METHODS = {"jd_baitiao", "paypal", "apple_pay", "cash_on_delivery"}
+OUT_OF_SCOPE = "out_of_scope"
+# Synonyms of a method that are also plain words ("credit score", "auto debit"): not checked.
+AMBIGUOUS_METHOD_NAMES = {"credit", "debit"}
 MIN_PER_LANGUAGE = 15  # per intent and per language, zh and en
 
 
@@ -47,6 +52,22 @@ def _tokenizer():
     return tokens
 
 
+def unannotated_methods(text: str, entities: Sequence[dict], names: Sequence[str], starts: set, ends: set) -> List[str]:
+    """Payment method names (longest first) on token boundaries that no annotation covers."""
+    covered = [(e["start"], e["end"]) for e in entities]
+    lowered, found = text.lower(), []
+    for name in names:
+        start = lowered.find(name)
+        while start >= 0:
+            end = start + len(name)
+            taken = any(s < end and start < e for s, e in covered)
+            if not taken and start in starts and end in ends:
+                found.append(text[start:end])
+                covered.append((start, end))
+            start = lowered.find(name, end)
+    return found
+
+
 def lint(paths: Sequence[str]) -> Tuple[List[str], Dict[str, Counter]]:
     from rasa.shared.nlu.training_data.loading import load_data
     from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -56,15 +77,27 @@ def lint(paths: Sequence[str]) -> Tuple[List[str], Dict[str, Counter]]:
     problems: List[str] = []
     synonyms = {k.lower(): v for k, v in data.entity_synonyms.items()}
     allowed_values = set(PAYMENT_METHODS) | UNSUPPORTED_METHODS
+    method_names = sorted(
+        (k for k, v in synonyms.items() if v in allowed_values and k not in AMBIGUOUS_METHOD_NAMES),
+        key=len,
+        reverse=True,
+    )
     intents_of_text: Dict[str, set] = defaultdict(set)
+    annotations_of_text: Dict[str, set] = defaultdict(set)
     counts: Dict[str, Counter] = defaultdict(Counter)
 
     for example in data.intent_examples:
         text, intent = example.get("text"), example.get("intent")
         intents_of_text[text.strip().lower()].add(intent)
         counts[intent][message_language(text) or "neutral"] += 1
+        annotations_of_text[text.strip().lower()].add(
+            tuple(sorted((e["entity"], e["start"], e["end"]) for e in example.get("entities") or []))
+        )
         spans = tokens(text)
         starts, ends = {s for s, _ in spans}, {e for _, e in spans}
+        if intent != OUT_OF_SCOPE:
+            for surface in unannotated_methods(text, example.get("entities") or [], method_names, starts, ends):
+                problems.append(f"{intent}: '{text}': the payment method '{surface}' is not annotated")
         for entity in example.get("entities") or []:
             name, start, end = entity["entity"], entity["start"], entity["end"]
             surface = text[start:end]
@@ -81,6 +114,8 @@ def lint(paths: Sequence[str]) -> Tuple[List[str], Dict[str, Counter]]:
     for text, intents in intents_of_text.items():
         if len(intents) > 1:
             problems.append(f"'{text}' is an example of {sorted(intents)}")
+        if len(annotations_of_text[text]) > 1:
+            problems.append(f"'{text}' is annotated in {len(annotations_of_text[text])} different ways")
     for intent, by_language in counts.items():
         for language in ("zh", "en"):
             if by_language[language] < MIN_PER_LANGUAGE:

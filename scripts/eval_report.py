@@ -30,10 +30,18 @@ def table(report: dict, names) -> list:
     return lines
 
 
+def crf_report(results: Path) -> Path:
+    """Rasa names a report after the extractor's class: ours is a CRFEntityExtractor subclass."""
+    reports = sorted(results.glob("*CRFEntityExtractor_report.json"))
+    if len(reports) != 1:
+        raise SystemExit(f"expected one CRF entity report in {results}, found {[r.name for r in reports]}")
+    return reports[0]
+
+
 def main(results_dir: str, folds: str) -> int:
     results = Path(results_dir)
     intents = json.loads((results / "intent_report.json").read_text())
-    entities = json.loads((results / "CRFEntityExtractor_report.json").read_text())
+    entities = json.loads(crf_report(results).read_text())
     errors = json.loads((results / "intent_errors.json").read_text())
     images = DOC.parent / "eval"
     images.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,14 @@ from __future__ import annotations
 import re
 from typing import Dict, Iterable, List, Set, Text
 
-from rasa.shared.nlu.constants import ENTITIES, ENTITY_ATTRIBUTE_TYPE, ENTITY_ATTRIBUTE_VALUE, TEXT
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_TYPE,
+    ENTITY_ATTRIBUTE_VALUE,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 _LETTER = "[a-z]"
@@ -34,8 +41,9 @@ def names_by_entity(training_data: TrainingData, entity_types: Iterable[Text]) -
         for entity in example.get(ENTITIES) or []:
             entity_type = entity.get(ENTITY_ATTRIBUTE_TYPE)
             if entity_type in wanted:
-                names[entity_type].add(text[entity["start"] : entity["end"]].lower())
                 values[entity_type].add(str(entity.get(ENTITY_ATTRIBUTE_VALUE)).lower())
+                if ENTITY_ATTRIBUTE_START in entity:  # a story's entity has a value, not a span
+                    names[entity_type].add(text[entity[ENTITY_ATTRIBUTE_START] : entity[ENTITY_ATTRIBUTE_END]].lower())
     for written, value in training_data.entity_synonyms.items():
         for entity_type in wanted:
             if str(value).lower() in values[entity_type]:

@@ -73,3 +73,10 @@ def test_the_default_config_is_rasas_with_no_lexicon():
         **RegexFeaturizer.get_default_config(),
         "lexicon_entities": [],
     }
+
+
+def test_an_entity_without_a_span_gives_its_value_only():
+    # Core's training data: a story's user turn names the entity's value, not where it is written.
+    story_turn = Message(data={"intent": "inform", "entities": [{"entity": "payment_method", "value": "debit_card"}]})
+    data = TrainingData(training_examples=[story_turn], entity_synonyms={"bank card": "debit_card"})
+    assert names_by_entity(data, ["payment_method"]) == {"payment_method": {"bank card"}}

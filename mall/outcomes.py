@@ -18,6 +18,8 @@ from mall.orders import Order
 # The intents that start or steer an order dialogue (an out-of-scope message read as one of
 # these costs the customer most: rasa_addons.order_flow_guard, scripts/nlu_compare.py).
 ORDER_FLOW_INTENTS = ("change_payment_method", "check_order_status", "inform")
+# What the assistant is not for; the NLU scripts score nlu_fallback on it as right.
+OUT_OF_SCOPE = "out_of_scope"
 
 
 class Goal(str, Enum):

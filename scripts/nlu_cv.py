@@ -41,12 +41,11 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from mall.outcomes import ORDER_FLOW_INTENTS  # noqa: E402  (after the path)
+from mall.outcomes import ORDER_FLOW_INTENTS, OUT_OF_SCOPE  # noqa: E402  (after the path)
 
 REAL_TRAIN = ROOT / "data" / "nlu" / "real_customers.yml"
 REAL_EXTRA = ROOT / "data" / "nlu" / "real_customers_extra.yml"  # training only: never predicted
 NOT_UNDERSTOOD = "nlu_fallback"
-OUT_OF_SCOPE = "out_of_scope"
 ENTITY_EXTRACTORS = {
     "CRFEntityExtractor",
     "rasa_addons.crf_entities.ThreadSafeCRFEntityExtractor",

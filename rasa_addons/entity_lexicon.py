@@ -55,9 +55,9 @@ def _bounded(name: Text) -> Text:
     """A name as a regex that does not match inside a longer Latin word ("cc" in "account")."""
     pattern = re.escape(name)
     if re.match(_LETTER, name[0]):
-        pattern = f"(?<![a-z]){pattern}"
+        pattern = f"(?<!{_LETTER}){pattern}"
     if re.match(_LETTER, name[-1]):
-        pattern = f"{pattern}(?![a-z])"
+        pattern = f"{pattern}(?!{_LETTER})"
     return pattern
 
 

@@ -35,7 +35,7 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Set, Tuple
 
 import yaml
 
@@ -95,7 +95,7 @@ def training_files(always_train: Sequence[Path], without: Sequence[Path]) -> Lis
     return files + [(p, "extra") for p in dict.fromkeys(always)]
 
 
-def run_fold(pipeline, train_paths, train_rows, test_rows, workdir: Path) -> List[Dict[str, Any]]:
+def run_fold(pipeline, train_paths, listed: Set[str], train_rows, test_rows, workdir: Path) -> List[Dict[str, Any]]:
     """Trains the pipeline on train_rows (plus the regexes and lookups of the data files) and
     predicts test_rows: [{text, intent, origin, predicted, ranking, unknown}]."""
     from rasa.engine.graph import ExecutionContext, GraphSchema
@@ -114,7 +114,7 @@ def run_fold(pipeline, train_paths, train_rows, test_rows, workdir: Path) -> Lis
         training_examples=examples,
         regex_features=structure.regex_features,
         lookup_tables=structure.lookup_tables,
-        entity_synonyms=fold_synonyms(structure.entity_synonyms, train_rows, test_rows),
+        entity_synonyms=fold_synonyms(structure.entity_synonyms, listed, train_rows, test_rows),
     )
     tests = [Message(data={"text": row[0]}) for row in test_rows]
     storage = LocalModelStorage(workdir)
@@ -161,14 +161,19 @@ def written_synonyms(rows) -> set:
     }
 
 
-def fold_synonyms(synonyms: Dict[str, Any], train_rows, test_rows) -> Dict[str, Any]:
-    """Rasa's synonyms without the ones only a predicted row's annotation brings: the synonym
-    lists stay (they are not examples), a form written only in the test fold does not."""
-    listed = set()
-    for path in (ROOT / "data" / "nlu").glob("*.yml"):
+def listed_synonyms(paths: Sequence[Tuple[Path, str]]) -> Set[str]:
+    """The forms in the data files' `synonym:` lists (Rasa merges them with inline ones)."""
+    listed: Set[str] = set()
+    for path, _ in paths:
         for entry in (yaml.safe_load(path.read_text()) or {}).get("nlu") or []:
             if "synonym" in entry:
                 listed |= {line[2:].strip().lower() for line in entry["examples"].splitlines() if line.strip()}
+    return listed
+
+
+def fold_synonyms(synonyms: Dict[str, Any], listed: Set[str], train_rows, test_rows) -> Dict[str, Any]:
+    """Rasa's synonyms without the ones only a predicted row's annotation brings: the synonym
+    lists stay (they are not examples), a form written only in the test fold does not."""
     unseen = written_synonyms(test_rows) - written_synonyms(train_rows) - listed
     return {form: value for form, value in synonyms.items() if form.lower() not in unseen}
 
@@ -237,6 +242,7 @@ def main(argv: Sequence[str]) -> int:
     pipeline = pipeline_of(args.config, args.overrides, args.entities)
     paths = training_files([p.resolve() for p in args.always_train], [p.resolve() for p in args.without])
     rows = load_examples(paths)
+    listed = listed_synonyms(paths)
     started = time.perf_counter()
     results: List[Dict[str, Any]] = []
     per_seed = []
@@ -247,7 +253,7 @@ def main(argv: Sequence[str]) -> int:
             train_rows = [row for i, row in enumerate(rows) if i not in held]
             test_rows = [rows[i] for i in fold]
             with tempfile.TemporaryDirectory() as tmp:
-                seed_results += run_fold(pipeline, paths, train_rows, test_rows, Path(tmp))
+                seed_results += run_fold(pipeline, paths, listed, train_rows, test_rows, Path(tmp))
         for r in seed_results:
             r["seed"] = seed
         per_seed.append(summary(seed_results))

@@ -60,3 +60,14 @@ def test_binary_features_count_an_ngram_once(tmp_path):
     message.add_features(Features(csr_matrix([[3.0, 1.0]]), FEATURE_TYPE_SENTENCE, "text", "featurizer"))
     np.testing.assert_allclose(binary._create_X([message]).toarray(), [[2**-0.5, 2**-0.5]])
     np.testing.assert_allclose(counted._create_X([message]).toarray(), [[3 / 10**0.5, 1 / 10**0.5]])
+
+
+def test_the_configured_loss_is_the_one_trained(tmp_path):
+    storage = LocalModelStorage(tmp_path)
+    default = LinearSVMIntentClassifier.create({}, storage, Resource("a"), _context())
+    squared = LinearSVMIntentClassifier.create({"loss": "squared_hinge"}, storage, Resource("b"), _context())
+    features, labels = _data()
+    default.clf.fit(features, labels)
+    squared.clf.fit(features, labels)
+    assert default.clf.loss == "hinge" and squared.clf.loss == "squared_hinge"
+    assert not np.allclose(default.clf.coef_, squared.clf.coef_)

@@ -38,9 +38,14 @@ class SoftmaxLinearSVC(LinearSVC):
     """LinearSVC with predict_proba: a softmax over decision values divided by `temperature`."""
 
     def __init__(
-        self, C: float = 1.0, temperature: float = 0.1, random_state: int = 42, loss: str = "squared_hinge"
+        self,
+        C: float = 1.0,
+        temperature: float = 0.1,
+        random_state: int = 42,
+        loss: str = "squared_hinge",
+        max_iter: int = 1000,
     ) -> None:
-        super().__init__(C=C, random_state=random_state, loss=loss)
+        super().__init__(C=C, random_state=random_state, loss=loss, max_iter=max_iter)
         self.temperature = temperature
 
     def predict_proba(self, X: csr_matrix) -> np.ndarray:
@@ -63,6 +68,9 @@ class LinearSVMIntentClassifier(ArrayLogisticRegressionClassifier):
             "temperature": 0.2,
             "binary": True,
             "loss": "hinge",
+            # liblinear's default of 1000 stops the hinge's dual solver short of the optimum
+            # on the full training data (a ConvergenceWarning at every `rasa train`).
+            "max_iter": 10000,
         }
 
     def __init__(self, config: Dict[Text, Any], name: Text, model_storage: ModelStorage, resource: Resource) -> None:
@@ -72,6 +80,7 @@ class LinearSVMIntentClassifier(ArrayLogisticRegressionClassifier):
             temperature=self.config["temperature"],
             random_state=self.config["random_state"],
             loss=self.config["loss"],
+            max_iter=self.config["max_iter"],
         )
 
     @classmethod

@@ -176,6 +176,4 @@ def test_misses_are_kept_for_review(assistant, orders):
     chat.say("那个东西怎么弄来着 之前打过13800001234也没人说清楚")
     misses = orders.misses.since()[before:]
     assert [miss.text for miss in misses] == ["那个东西怎么弄来着 之前打过138****1234也没人说清楚"]
-    assert misses[
-        0
-    ].guesses and "- 那个东西怎么弄来着 之前打过138****1234也没人说清楚" in review.report(misses)
+    assert misses[0].guesses and "- 那个东西怎么弄来着 之前打过138****1234也没人说清楚" in review.report(misses)

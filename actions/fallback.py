@@ -20,8 +20,8 @@ from rasa_sdk.types import DomainDict
 from actions.failures import apologise_on_failure
 from actions.services import order_store, tracker_language
 from mall.language import EN
+from mall.outcomes import NOT_UNDERSTOOD
 
-NOT_UNDERSTOOD_INTENT = "nlu_fallback"
 # Guesses worth offering, and what their buttons say (names, not sentences).
 TOPIC_LABELS: Dict[str, Tuple[str, str]] = {
     "ask_installment_howto": ("怎么分期付款", "How to pay in installments"),
@@ -49,7 +49,7 @@ def guesses(latest_message: Dict[str, Any]) -> List[Tuple[str, float]]:
     return [
         (str(item.get("name")), float(item.get("confidence") or 0.0))
         for item in ranking
-        if item.get("name") and item.get("name") != NOT_UNDERSTOOD_INTENT
+        if item.get("name") and item.get("name") != NOT_UNDERSTOOD
     ]
 
 
@@ -91,7 +91,7 @@ def _previous_user_turn(tracker: Tracker) -> Tuple[Optional[str], Optional[str]]
 
 def is_second_miss(tracker: Tracker) -> bool:
     intent, bot_response_before = _previous_user_turn(tracker)
-    return intent == NOT_UNDERSTOOD_INTENT or (intent == "deny" and bot_response_before in REPAIR_RESPONSES)
+    return intent == NOT_UNDERSTOOD or (intent == "deny" and bot_response_before in REPAIR_RESPONSES)
 
 
 class ActionNotUnderstood(Action):

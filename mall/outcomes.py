@@ -18,8 +18,10 @@ from mall.orders import Order
 # The intents that start or steer an order dialogue (an out-of-scope message read as one of
 # these costs the customer most: rasa_addons.order_flow_guard, scripts/nlu_compare.py).
 ORDER_FLOW_INTENTS = ("change_payment_method", "check_order_status", "inform")
-# What the assistant is not for; the NLU scripts score nlu_fallback on it as right.
+# What the assistant is not for; the NLU scripts score NOT_UNDERSTOOD on it as right.
 OUT_OF_SCOPE = "out_of_scope"
+# The intent of a message the NLU did not understand (Rasa's FallbackClassifier and ours).
+NOT_UNDERSTOOD = "nlu_fallback"
 
 
 class Goal(str, Enum):

@@ -31,10 +31,9 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from mall.outcomes import ORDER_FLOW_INTENTS
+from mall.outcomes import NOT_UNDERSTOOD, ORDER_FLOW_INTENTS
 from rasa_addons.fingerprints import source_fingerprint
 
-NOT_UNDERSTOOD = "nlu_fallback"
 # What makes a message about an order, whatever the classifier's confidence.
 ORDER_EVIDENCE = frozenset({"order_id", "phone_tail", "payment_method"})
 

@@ -31,9 +31,9 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from mall.outcomes import NOT_UNDERSTOOD
 from rasa_addons.fingerprints import source_fingerprint
 
-NOT_UNDERSTOOD = "nlu_fallback"
 _WORD = re.compile(r"[A-Za-z\u3400-\u9fff]")
 _RUN = re.compile(r"([a-z])\1+")
 MIN_SQUEEZED = 3

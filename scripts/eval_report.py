@@ -14,8 +14,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from scripts.nlu_compare import TAGGED_ENTITIES  # noqa: E402  (after the path)
+
 DOC = ROOT / "docs" / "EVAL.md"
-TAGGED_ENTITIES = ("payment_method", "installments")  # CRFEntityExtractor
 SUMMARY_ROWS = {"accuracy", "micro avg", "macro avg", "weighted avg"}
 
 

@@ -42,17 +42,16 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from mall.outcomes import ORDER_FLOW_INTENTS, OUT_OF_SCOPE  # noqa: E402  (after the path)
+from scripts.nlu_compare import entity_f1, is_right, spans  # noqa: E402  (scored as the held-out sets)
 
 REAL_TRAIN = ROOT / "data" / "nlu" / "real_customers.yml"
 REAL_EXTRA = ROOT / "data" / "nlu" / "real_customers_extra.yml"  # training only: never predicted
-NOT_UNDERSTOOD = "nlu_fallback"
 ENTITY_EXTRACTORS = {
     "CRFEntityExtractor",
     "rasa_addons.crf_entities.ThreadSafeCRFEntityExtractor",
     "rasa_addons.digit_entities.DigitEntityExtractor",
     "EntitySynonymMapper",
 }
-TAGGED_ENTITIES = ("payment_method", "installments")  # as scripts/nlu_compare.py scores them
 
 
 def parse_value(text: str) -> Any:
@@ -178,18 +177,6 @@ def fold_synonyms(synonyms: Dict[str, Any], listed: Set[str], train_rows, test_r
     return {form: value for form, value in synonyms.items() if form.lower() not in unseen}
 
 
-def spans(entities: Sequence[Dict[str, Any]]) -> List[Tuple[str, int, int]]:
-    return [(e["entity"], e["start"], e["end"]) for e in entities if e["entity"] in TAGGED_ENTITIES]
-
-
-def entity_f1(rows: Sequence[Dict[str, Any]]) -> float:
-    """Exact spans, micro-averaged over TAGGED_ENTITIES (as nlu_compare.py)."""
-    found = sum(len(r["entities"]) for r in rows)
-    gold = sum(len(r["gold_entities"]) for r in rows)
-    hits = sum(len(set(map(tuple, r["entities"])) & set(map(tuple, r["gold_entities"]))) for r in rows)
-    return 2 * hits / (found + gold) if hits else 0.0
-
-
 def folds_of(rows, n_folds: int, seed: int) -> List[List[int]]:
     from sklearn.model_selection import StratifiedKFold
 
@@ -197,10 +184,6 @@ def folds_of(rows, n_folds: int, seed: int) -> List[List[int]]:
     labels = [rows[i][1] for i in scored]
     splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
     return [[scored[j] for j in test] for _, test in splitter.split(scored, labels)]
-
-
-def is_right(row: Dict[str, Any]) -> bool:
-    return row["predicted"] == row["intent"] or (row["intent"] == OUT_OF_SCOPE and row["predicted"] == NOT_UNDERSTOOD)
 
 
 def summary(results: Sequence[Dict[str, Any]]) -> Dict[str, Any]:

@@ -30,8 +30,8 @@ sys.path.insert(0, str(ROOT))
 from mall.catalog import PAYMENT_METHODS  # noqa: E402
 from mall.language import message_language  # noqa: E402
 from mall.outcomes import OUT_OF_SCOPE  # noqa: E402
+from scripts.nlu_compare import TAGGED_ENTITIES  # noqa: E402
 
-TAGGED_ENTITIES = {"payment_method", "installments"}
 # Methods customers ask for that the mall does not take: recognised so the bot can say so.
 UNSUPPORTED_METHODS = {"jd_baitiao", "paypal", "apple_pay", "cash_on_delivery"}
 # Synonyms of a method that are also plain words ("credit score", "auto debit"): not checked.

@@ -31,13 +31,12 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from mall.outcomes import OUT_OF_SCOPE  # noqa: E402  (after the path)
+from mall.outcomes import NOT_UNDERSTOOD, OUT_OF_SCOPE  # noqa: E402  (after the path)
 
 REPORT = ROOT / "docs" / "FALLBACK.md"
 THRESHOLDS = [round(0.30 + 0.05 * i, 2) for i in range(14)]  # 0.30 .. 0.95
 SEED = 2611
 MAX_FALSE_FALLBACK_SHARE = 0.03  # one understood message in 33 sent to "did you mean ...?"
-NOT_UNDERSTOOD = "nlu_fallback"
 
 Scored = List[Tuple[str, str, float, float]]  # (expected, predicted, confidence, lead over the runner-up)
 

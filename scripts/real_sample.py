@@ -1,7 +1,9 @@
-"""Draws a second sample of records from the public datasets already used (docs/DATA.md), for
-hand labelling into data/real/labelled_extra.tsv (training only).
+"""Draws more records from the public datasets already used (docs/DATA.md), for hand labelling
+into data/real/labelled_extra.tsv (the second sample, training only) and
+data/real/labelled_third.tsv (the third, measured and not trained on).
 
-    python scripts/real_sample.py MIRROR_DIR OUT.tsv
+    python scripts/real_sample.py MIRROR_DIR OUT.tsv            # the second sample
+    python scripts/real_sample.py --third MIRROR_DIR OUT.tsv    # the third: near-order out-of-scope
 
 MIRROR_DIR holds git mirrors of the source repositories at the commits named in
 data/real/sources/*/README.md (development time only; nothing is downloaded at run time).
@@ -10,6 +12,9 @@ records that are in none of data/real/sources/*/extract.tsv (the first sample), 
 data/real/labelled.tsv and not in either held-out set (texts compared as scripts/real_data.py
 normalises them). The output lists source, source_label, text and the intent the source label
 proposes; the intent of every row is then decided by reading it (docs/DATA.md, "Second sample").
+The third sample also leaves out every record of the second (sources/*/extract_2.tsv) and draws
+only labels near an order: orders, purchases, bills, deliveries, refunds and the status of
+things that are not orders (docs/DATA.md, "Third sample").
 """
 
 from __future__ import annotations
@@ -76,6 +81,22 @@ BANKING77_EACH = 6
 HWU64 = {"general_praise": 45, "general_affirm": 40, "general_negate": 40, "general_quirky": 25, "general_joke": 15}
 HWU64_OTHER_EACH = 5
 HWU64_INTENTS = {"general_praise": "thank", "general_affirm": "affirm", "general_negate": "deny"}
+# The third sample: (source, label) -> how many records at most (every remaining one: 10_000).
+THIRD_CLINC = {
+    "order": 15, "order_checks": 8, "shopping_list": 8, "shopping_list_update": 8, "transactions": 15,
+    "spending_history": 15, "bill_balance": 10, "replacement_card_duration": 8, "application_status": 8,
+    "lost_luggage": 5, "flight_status": 5, "pto_request_status": 5, "cancel_reservation": 8,
+    "confirm_reservation": 5, "oos": 60,
+}
+THIRD_HINT3 = {
+    ("curekart", "NO_NODES_DETECTED"): 10_000, ("curekart", "RESUME_DELIVERY"): 10_000,
+    ("curekart", "CHECK_PINCODE"): 10_000, ("sofmattress", "CHECK_PINCODE"): 10_000,
+    ("curekart", "STORE_INFORMATION"): 10_000, ("curekart", "EXPIRY_DATE"): 10_000,
+}
+THIRD_BANKING77 = {
+    "card_arrival": 8, "card_delivery_estimate": 8, "Refund_not_showing_up": 8, "request_refund": 8,
+    "order_physical_card": 5, "cancel_transfer": 5, "transfer_timing": 5,
+}
 HWU_DIR = "CrossValidation/autoGeneFromRealAnno/autoGene_2018_03_22-13_01_25_169/CrossValidation"
 
 
@@ -98,6 +119,14 @@ def excluded_texts() -> Set[str]:
         texts.update(normalise(row["text"]) for row in csv.DictReader(f, delimiter="\t"))
     for path in (HOLDOUT_OUT, CURATED_HOLDOUT):
         texts.update(normalise(text) for _, text in _intent_examples(path))
+    return texts
+
+
+def second_sample_texts() -> Set[str]:
+    texts: Set[str] = set()
+    for extract in (ROOT / "data" / "real" / "sources").glob("*/extract_2.tsv"):
+        with extract.open(encoding="utf-8", newline="") as f:
+            texts.update(normalise(row["text"]) for row in csv.DictReader(f, delimiter="\t"))
     return texts
 
 
@@ -127,12 +156,35 @@ def draw(records: Iterable[Tuple[str, str]], limit: int, key: str, seen: Set[str
 Row = Tuple[str, str, str, str]  # source, source_label, text, proposed intent
 
 
-def clinc_rows(mirror: Path, used: Dict[str, Set[str]], seen: Set[str]) -> List[Row]:
+def clinc_records(mirror: Path) -> Dict[str, List[str]]:
     clinc = json.loads(git_show(mirror / "clinc+oos-eval/repo", "data/data_full.json"))
     by_label: Dict[str, List[str]] = {}
     for split in clinc.values():
         for text, label in split:
             by_label.setdefault(label, []).append(text)
+    return by_label
+
+
+def hint3_records(mirror: Path, bot: str) -> Dict[str, List[str]]:
+    records: Dict[str, List[str]] = {}
+    for split in ("train", "test"):
+        data = git_show(mirror / "hellohaptik+HINT3/repo", f"dataset/v2/{split}/{bot}_{split}.csv").decode("utf-8")
+        for record in csv.DictReader(io.StringIO(data)):
+            records.setdefault(record["label"], []).append(record["sentence"])
+    return records
+
+
+def banking77_records(mirror: Path) -> Dict[str, List[str]]:
+    records: Dict[str, List[str]] = {}
+    for split in ("train", "test"):
+        data = git_show(mirror / "PolyAI-LDN+task-specific-datasets/repo", f"banking_data/{split}.csv")
+        for record in csv.DictReader(io.StringIO(data.decode("utf-8"))):
+            records.setdefault(record["category"], []).append(record["text"])
+    return records
+
+
+def clinc_rows(mirror: Path, used: Dict[str, Set[str]], seen: Set[str]) -> List[Row]:
+    by_label = clinc_records(mirror)
     plan = dict(CLINC)
     for label in sorted(used["clinc150"] - set(CLINC)):
         plan[label] = ("out_of_scope", CLINC_OOS_EACH)
@@ -144,13 +196,9 @@ def clinc_rows(mirror: Path, used: Dict[str, Set[str]], seen: Set[str]) -> List[
 
 
 def hint3_rows(mirror: Path, used: Dict[str, Set[str]], seen: Set[str]) -> List[Row]:
-    hint3, rows = mirror / "hellohaptik+HINT3/repo", []
+    rows: List[Row] = []
     for bot in ("sofmattress", "curekart", "powerplay11"):
-        records: Dict[str, List[str]] = {}
-        for split in ("train", "test"):
-            data = git_show(hint3, f"dataset/v2/{split}/{bot}_{split}.csv").decode("utf-8")
-            for record in csv.DictReader(io.StringIO(data)):
-                records.setdefault(record["label"], []).append(record["sentence"])
+        records = hint3_records(mirror, bot)
         source = f"hint3_{bot}"
         labels = {label for (b, label) in HINT3_IN_SCOPE if b == bot} | used.get(source, set())
         for label in sorted(labels):
@@ -184,10 +232,7 @@ def dstc11_rows(mirror: Path, used: Dict[str, Set[str]], seen: Set[str]) -> List
 
 
 def banking77_rows(mirror: Path, used: Dict[str, Set[str]], seen: Set[str]) -> List[Row]:
-    banking, records, rows = mirror / "PolyAI-LDN+task-specific-datasets/repo", {}, []
-    for split in ("train", "test"):
-        for record in csv.DictReader(io.StringIO(git_show(banking, f"banking_data/{split}.csv").decode("utf-8"))):
-            records.setdefault(record["category"], []).append(record["text"])
+    records, rows = banking77_records(mirror), []
     for label in sorted(used["banking77"]):
         for _, text in draw(((label, t) for t in records[label]), BANKING77_EACH, f"banking77-{label}", seen):
             rows.append(("banking77", label, text, "out_of_scope"))
@@ -211,12 +256,34 @@ def hwu64_rows(mirror: Path, used: Dict[str, Set[str]], seen: Set[str]) -> List[
     return rows
 
 
+def third_sample(mirror: Path, seen: Set[str]) -> List[Row]:
+    """Near-order records of CLINC150, HINT3 and BANKING77, all proposed as out_of_scope."""
+    rows: List[Row] = []
+    clinc = clinc_records(mirror)
+    for label, limit in sorted(THIRD_CLINC.items()):
+        for _, text in draw(((label, t) for t in clinc[label]), limit, f"third-clinc-{label}", seen):
+            rows.append(("clinc150", label, text, "out_of_scope"))
+    for (bot, label), limit in sorted(THIRD_HINT3.items()):
+        records = hint3_records(mirror, bot)[label]
+        for _, text in draw(((label, t) for t in records), limit, f"third-hint3_{bot}-{label}", seen):
+            rows.append((f"hint3_{bot}", label, text, "out_of_scope"))
+    banking = banking77_records(mirror)
+    for label, limit in sorted(THIRD_BANKING77.items()):
+        for _, text in draw(((label, t) for t in banking[label]), limit, f"third-banking77-{label}", seen):
+            rows.append(("banking77", label, text, "out_of_scope"))
+    return rows
+
+
 def main(argv: List[str]) -> int:
-    mirror, out = Path(argv[0]), Path(argv[1])
+    third = argv[:1] == ["--third"]
+    mirror, out = Path(argv[-2]), Path(argv[-1])
     seen, used = excluded_texts(), first_sample_labels()
     rows: List[Row] = []
-    for source_rows in (clinc_rows, hint3_rows, dstc11_rows, banking77_rows, hwu64_rows):
-        rows += source_rows(mirror, used, seen)  # in this order: `seen` grows as each draws
+    if third:
+        rows = third_sample(mirror, seen | second_sample_texts())
+    else:
+        for source_rows in (clinc_rows, hint3_rows, dstc11_rows, banking77_rows, hwu64_rows):
+            rows += source_rows(mirror, used, seen)  # in this order: `seen` grows as each draws
     with out.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, delimiter="\t", lineterminator="\n")
         writer.writerow(["source", "source_label", "text", "proposed"])

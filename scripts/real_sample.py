@@ -81,21 +81,41 @@ BANKING77_EACH = 6
 HWU64 = {"general_praise": 45, "general_affirm": 40, "general_negate": 40, "general_quirky": 25, "general_joke": 15}
 HWU64_OTHER_EACH = 5
 HWU64_INTENTS = {"general_praise": "thank", "general_affirm": "affirm", "general_negate": "deny"}
-# The third sample: (source, label) -> how many records at most (every remaining one: 10_000).
+EVERY_REMAINING = 10_000  # more than any label has
+# The third sample: (source, label) -> how many records at most.
 THIRD_CLINC = {
-    "order": 15, "order_checks": 8, "shopping_list": 8, "shopping_list_update": 8, "transactions": 15,
-    "spending_history": 15, "bill_balance": 10, "replacement_card_duration": 8, "application_status": 8,
-    "lost_luggage": 5, "flight_status": 5, "pto_request_status": 5, "cancel_reservation": 8,
-    "confirm_reservation": 5, "oos": 60,
+    "order": 15,
+    "order_checks": 8,
+    "shopping_list": 8,
+    "shopping_list_update": 8,
+    "transactions": 15,
+    "spending_history": 15,
+    "bill_balance": 10,
+    "replacement_card_duration": 8,
+    "application_status": 8,
+    "lost_luggage": 5,
+    "flight_status": 5,
+    "pto_request_status": 5,
+    "cancel_reservation": 8,
+    "confirm_reservation": 5,
+    "oos": 60,
 }
 THIRD_HINT3 = {
-    ("curekart", "NO_NODES_DETECTED"): 10_000, ("curekart", "RESUME_DELIVERY"): 10_000,
-    ("curekart", "CHECK_PINCODE"): 10_000, ("sofmattress", "CHECK_PINCODE"): 10_000,
-    ("curekart", "STORE_INFORMATION"): 10_000, ("curekart", "EXPIRY_DATE"): 10_000,
+    ("curekart", "NO_NODES_DETECTED"): EVERY_REMAINING,
+    ("curekart", "RESUME_DELIVERY"): EVERY_REMAINING,
+    ("curekart", "CHECK_PINCODE"): EVERY_REMAINING,
+    ("sofmattress", "CHECK_PINCODE"): EVERY_REMAINING,
+    ("curekart", "STORE_INFORMATION"): EVERY_REMAINING,
+    ("curekart", "EXPIRY_DATE"): EVERY_REMAINING,
 }
 THIRD_BANKING77 = {
-    "card_arrival": 8, "card_delivery_estimate": 8, "Refund_not_showing_up": 8, "request_refund": 8,
-    "order_physical_card": 5, "cancel_transfer": 5, "transfer_timing": 5,
+    "card_arrival": 8,
+    "card_delivery_estimate": 8,
+    "Refund_not_showing_up": 8,
+    "request_refund": 8,
+    "order_physical_card": 5,
+    "cancel_transfer": 5,
+    "transfer_timing": 5,
 }
 HWU_DIR = "CrossValidation/autoGeneFromRealAnno/autoGene_2018_03_22-13_01_25_169/CrossValidation"
 
@@ -203,7 +223,7 @@ def hint3_rows(mirror: Path, used: Dict[str, Set[str]], seen: Set[str]) -> List[
         labels = {label for (b, label) in HINT3_IN_SCOPE if b == bot} | used.get(source, set())
         for label in sorted(labels):
             if (bot, label) in HINT3_IN_SCOPE:
-                intent, limit = HINT3_IN_SCOPE[(bot, label)], 10_000
+                intent, limit = HINT3_IN_SCOPE[(bot, label)], EVERY_REMAINING
             elif label == "NO_NODES_DETECTED":
                 intent, limit = "out_of_scope", NO_NODES_EACH[bot]
             else:
@@ -225,7 +245,7 @@ def dstc11_rows(mirror: Path, used: Dict[str, Set[str]], seen: Set[str]) -> List
         for label in sorted(labels):
             intent, limit = DSTC11_IN_SCOPE.get((domain, label), "out_of_scope"), DSTC11_OOS_EACH
             if (domain, label) in DSTC11_IN_SCOPE:
-                limit = 10_000
+                limit = EVERY_REMAINING
             for _, text in draw(((label, t) for t in records.get(label, [])), limit, f"{source}-{label}", seen):
                 rows.append((source, label, text, intent))
     return rows

@@ -130,24 +130,24 @@ def git_ls(repo: Path, prefix: str) -> List[str]:
     return out.stdout.decode().splitlines()
 
 
-def excluded_texts() -> Set[str]:
+def tsv_texts(paths: Iterable[Path]) -> Set[str]:
     texts: Set[str] = set()
-    for extract in (ROOT / "data" / "real" / "sources").glob("*/extract.tsv"):
-        with extract.open(encoding="utf-8", newline="") as f:
+    for path in paths:
+        with path.open(encoding="utf-8", newline="") as f:
             texts.update(normalise(row["text"]) for row in csv.DictReader(f, delimiter="\t"))
-    with LABELLED.open(encoding="utf-8", newline="") as f:
-        texts.update(normalise(row["text"]) for row in csv.DictReader(f, delimiter="\t"))
+    return texts
+
+
+def excluded_texts() -> Set[str]:
+    """The first sample (read or labelled) and both held-out sets."""
+    texts = tsv_texts([*(ROOT / "data" / "real" / "sources").glob("*/extract.tsv"), LABELLED])
     for path in (HOLDOUT_OUT, CURATED_HOLDOUT):
         texts.update(normalise(text) for _, text in _intent_examples(path))
     return texts
 
 
 def second_sample_texts() -> Set[str]:
-    texts: Set[str] = set()
-    for extract in (ROOT / "data" / "real" / "sources").glob("*/extract_2.tsv"):
-        with extract.open(encoding="utf-8", newline="") as f:
-            texts.update(normalise(row["text"]) for row in csv.DictReader(f, delimiter="\t"))
-    return texts
+    return tsv_texts((ROOT / "data" / "real" / "sources").glob("*/extract_2.tsv"))
 
 
 def first_sample_labels() -> Dict[str, Set[str]]:

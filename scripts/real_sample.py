@@ -100,13 +100,15 @@ THIRD_CLINC = {
     "confirm_reservation": 5,
     "oos": 60,
 }
-THIRD_HINT3 = {
-    ("curekart", "NO_NODES_DETECTED"): EVERY_REMAINING,
-    ("curekart", "RESUME_DELIVERY"): EVERY_REMAINING,
-    ("curekart", "CHECK_PINCODE"): EVERY_REMAINING,
-    ("sofmattress", "CHECK_PINCODE"): EVERY_REMAINING,
-    ("curekart", "STORE_INFORMATION"): EVERY_REMAINING,
-    ("curekart", "EXPIRY_DATE"): EVERY_REMAINING,
+THIRD_HINT3 = {  # bot -> label -> how many
+    "curekart": {
+        "CHECK_PINCODE": EVERY_REMAINING,
+        "EXPIRY_DATE": EVERY_REMAINING,
+        "NO_NODES_DETECTED": EVERY_REMAINING,
+        "RESUME_DELIVERY": EVERY_REMAINING,
+        "STORE_INFORMATION": EVERY_REMAINING,
+    },
+    "sofmattress": {"CHECK_PINCODE": EVERY_REMAINING},
 }
 THIRD_BANKING77 = {
     "card_arrival": 8,
@@ -278,19 +280,19 @@ def hwu64_rows(mirror: Path, used: Dict[str, Set[str]], seen: Set[str]) -> List[
 
 def third_sample(mirror: Path, seen: Set[str]) -> List[Row]:
     """Near-order records of CLINC150, HINT3 and BANKING77, all proposed as out_of_scope."""
+    sources = [  # (source, key of the seeded draw, records by label, plan), drawn in this order
+        ("clinc150", "clinc", clinc_records(mirror), THIRD_CLINC),
+        *(
+            (f"hint3_{bot}", f"hint3_{bot}", hint3_records(mirror, bot), plan)
+            for bot, plan in sorted(THIRD_HINT3.items())
+        ),
+        ("banking77", "banking77", banking77_records(mirror), THIRD_BANKING77),
+    ]
     rows: List[Row] = []
-    clinc = clinc_records(mirror)
-    for label, limit in sorted(THIRD_CLINC.items()):
-        for _, text in draw(((label, t) for t in clinc[label]), limit, f"third-clinc-{label}", seen):
-            rows.append(("clinc150", label, text, "out_of_scope"))
-    for (bot, label), limit in sorted(THIRD_HINT3.items()):
-        records = hint3_records(mirror, bot)[label]
-        for _, text in draw(((label, t) for t in records), limit, f"third-hint3_{bot}-{label}", seen):
-            rows.append((f"hint3_{bot}", label, text, "out_of_scope"))
-    banking = banking77_records(mirror)
-    for label, limit in sorted(THIRD_BANKING77.items()):
-        for _, text in draw(((label, t) for t in banking[label]), limit, f"third-banking77-{label}", seen):
-            rows.append(("banking77", label, text, "out_of_scope"))
+    for source, key, records, plan in sources:
+        for label, limit in sorted(plan.items()):
+            for _, text in draw(((label, t) for t in records[label]), limit, f"third-{key}-{label}", seen):
+                rows.append((source, label, text, "out_of_scope"))
     return rows
 
 

@@ -164,9 +164,9 @@ def test_an_unsure_message_offers_guesses_and_a_click_goes_on(assistant, orders)
 
 def test_none_of_the_guesses_twice_offers_a_human(assistant, orders):
     chat = Chat(assistant)
-    chat.say("umm installment")
+    chat.say("installment")  # unsure: order details or the plans?
     assert "another way" in chat.click("Something else")
-    chat.say("the thing with the stuff")
+    chat.say("that stuff thing")
     assert "human agent" in chat.text
 
 

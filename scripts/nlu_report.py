@@ -130,8 +130,8 @@ def _overview(candidates: Sequence[Candidate], chosen: Optional[Candidate]) -> L
         "",
         "The settings of each candidate (C, temperature, word pairs, epochs) were chosen by cross-validation",
         "on the training data, the real training split above all; the held-out sets were not used to tune",
-        "them and are the final measure. The FallbackClassifier threshold of config.yml is chosen by",
-        "`make tune-fallback` on a split of the training data (docs/FALLBACK.md).",
+        "them and are the final measure. The FallbackClassifier threshold of config.yml: `make tune-fallback`",
+        "on a split of the training data (docs/FALLBACK.md), checked by cross-validation (docs/DATA.md).",
     ]
 
 

@@ -93,10 +93,6 @@ def fallback_setting(key: str, default: float, config_path: Path = ROOT / "confi
     return float(fallback.get(key, default))
 
 
-def ambiguity_threshold() -> float:
-    return fallback_setting("ambiguity_threshold", 0.1)
-
-
 def accuracy(scored: Scored) -> float:
     return sum(1 for e, p, _, _ in scored if e == p) / len(scored)
 
@@ -181,7 +177,7 @@ def report(split: Scored, holdout: Scored, gibberish: Scored, ambiguity: float) 
 
 def main() -> int:
     logging.disable(logging.WARNING)
-    lines = report(*measure(), ambiguity_threshold())
+    lines = report(*measure(), fallback_setting("ambiguity_threshold", 0.1))
     REPORT.parent.mkdir(exist_ok=True)
     REPORT.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
